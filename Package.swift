@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Data flows one way: Tensors -> Diffusion -> Matching / Training -> Benchmarks -> Plotting;
+// Script binds them, REPL and sn drive Script.
+let package = Package(
+    name: "SoftNeg",
+    platforms: [.macOS(.v14)],
+    products: [.executable(name: "sn", targets: ["sn"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        .target(name: "CGnuplot", path: "Sources/CGnuplot",
+                cxxSettings: [.unsafeFlags(["-std=c++17"])],
+                linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"),
+                                 .linkedLibrary("boost_system"), .linkedLibrary("stdc++")]),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CPNG", "CJPEG"]),
+        .target(name: "Diffusion", dependencies: ["Tensors"]),
+        .target(name: "Matching", dependencies: ["Diffusion"]),
+        .target(name: "Training", dependencies: ["Diffusion", "Matching"]),
+        .target(name: "Benchmarks", dependencies: ["Matching", "Training"]),
+        .target(name: "Plotting", dependencies: ["Tensors", "CGnuplot"]),
+        .target(name: "Script", dependencies: ["Tensors", "Diffusion", "Matching", "Training", "Benchmarks", "Plotting"]),
+        .target(name: "REPL", dependencies: ["Script", "CEditLine"]),
+        .executableTarget(name: "sn", dependencies: [
+            "REPL", "Script", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Training"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "ScriptTests", dependencies: ["Script", "REPL"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

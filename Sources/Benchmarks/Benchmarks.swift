@@ -1,0 +1,1 @@
+// The Benchmarks module; see DESIGN.md.

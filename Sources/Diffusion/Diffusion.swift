@@ -1,0 +1,1 @@
+// The Diffusion module; see DESIGN.md.

@@ -1,0 +1,1 @@
+// The Plotting module; see DESIGN.md.

@@ -1,0 +1,1 @@
+// The REPL module; see DESIGN.md.

@@ -1,0 +1,1 @@
+// The Script module; see DESIGN.md.

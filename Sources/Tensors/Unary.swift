@@ -1,0 +1,60 @@
+import Foundation
+
+/// Elementwise math. Each op states its derivative next to its definition.
+extension Tensor {
+    /// y = f(x) with dy/dx = df(x, y), evaluated in the backward pass.
+    func unary(_ f: (Float) -> Float, derivative df: @escaping (Float, Float) -> Float) -> Tensor {
+        let out = scalars.map(f)
+        let x = scalars
+        return Tensor.result(shape: shape, scalars: out, inputs: [self]) { g, _ in
+            var d = [Float](repeating: 0, count: x.count)
+            for i in 0..<x.count { d[i] = g.scalars[i] * df(x[i], out[i]) }
+            return [Tensor(uncheckedShape: g.shape, scalars: d)]
+        }
+    }
+
+    public func exp() -> Tensor { unary(Foundation.exp) { _, y in y } }
+    public func log() -> Tensor { unary(Foundation.log) { x, _ in 1 / x } }
+    public func sqrt() -> Tensor { unary(Foundation.sqrt) { _, y in 0.5 / y } }
+    public func abs() -> Tensor { unary(Swift.abs) { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) } }
+    public func tanh() -> Tensor { unary(Foundation.tanh) { _, y in 1 - y * y } }
+    public func sin() -> Tensor { unary(Foundation.sin) { x, _ in Foundation.cos(x) } }
+    public func cos() -> Tensor { unary(Foundation.cos) { x, _ in -Foundation.sin(x) } }
+    public func square() -> Tensor { unary({ $0 * $0 }) { x, _ in 2 * x } }
+    public func relu() -> Tensor { unary({ Swift.max($0, 0) }) { x, _ in x > 0 ? 1 : 0 } }
+
+    /// 1 / (1 + e^-x)
+    public func sigmoid() -> Tensor { unary(sigmoidScalar) { _, y in y * (1 - y) } }
+
+    /// SiLU: x * sigmoid(x)
+    public func silu() -> Tensor {
+        unary({ $0 * sigmoidScalar($0) }) { x, _ in
+            let s = sigmoidScalar(x)
+            return s * (1 + x * (1 - s))
+        }
+    }
+
+    /// GELU with the exact erf: x/2 (1 + erf(x/sqrt 2)); PyTorch's default.
+    public func gelu() -> Tensor {
+        unary({ 0.5 * $0 * (1 + Foundation.erf($0 * Float(0.5).squareRoot())) }) { x, _ in
+            let cdf = 0.5 * (1 + Foundation.erf(x * Float(0.5).squareRoot()))
+            let pdf = Foundation.exp(-0.5 * x * x) / Float(2 * Float.pi).squareRoot()
+            return cdf + x * pdf
+        }
+    }
+
+    /// CLIP's quick_gelu: x * sigmoid(1.702 x)
+    public func quickGelu() -> Tensor {
+        unary({ $0 * sigmoidScalar(1.702 * $0) }) { x, _ in
+            let s = sigmoidScalar(1.702 * x)
+            return s + 1.702 * x * s * (1 - s)
+        }
+    }
+
+    /// Clamps into [lo, hi]; the gradient passes where the value was inside.
+    public func clamped(_ lo: Float, _ hi: Float) -> Tensor {
+        unary({ Swift.min(Swift.max($0, lo), hi) }) { x, _ in x >= lo && x <= hi ? 1 : 0 }
+    }
+}
+
+@inline(__always) func sigmoidScalar(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
