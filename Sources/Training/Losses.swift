@@ -10,6 +10,14 @@ public enum LossKind: String, Sendable, CaseIterable {
     case hardneg
     /// E [ ||e - eps(x_t, t, w)||^2 - ||e - eps(x_t, t, "")||^2 ], gradients through both terms.
     case softneg
+    /// SoftNeg with the unconditional term bounded as HardNeg bounds its negative:
+    /// L_pos - min(L_0, lambda * L_pos), the bound detached. The model gains nothing from
+    /// pushing the unconditional error beyond lambda times the conditional one.
+    case softnegBounded = "softneg_bounded"
+    /// SoftNeg with the unconditional branch held to the frozen base model:
+    /// L_pos - L_0 + anchor * E ||eps(x_t, t, "") - eps_base(x_t, t, "")||^2. Raising L_0 now
+    /// costs a quadratic distillation penalty, so it settles instead of running away.
+    case softnegAnchored = "softneg_anchored"
 }
 
 /// One batch of training examples, already encoded.
@@ -55,7 +63,8 @@ func denoisingError(_ noise: Tensor, _ prediction: Tensor) throws -> Tensor {
 }
 
 /// Computes the chosen objective. The positive and its comparison go through the model in one batch.
-public func trainingLoss(_ kind: LossKind, batch: LossBatch, lambda: Float = 1, alphasCumprod: [Float], predict: NoisePredictor) throws -> LossTerms {
+public func trainingLoss(_ kind: LossKind, batch: LossBatch, lambda: Float = 1, anchor: Float = 1, alphasCumprod: [Float],
+                         predict: NoisePredictor, basePredict: NoisePredictor? = nil) throws -> LossTerms {
     let b = batch.latents.shape.first ?? 0
     guard batch.latents.rank == 4, batch.contexts.rank == 3, batch.contexts.shape[0] == b, batch.timesteps.count == b else {
         throw TensorError.shapeMismatch(op: "loss (images [B,C,H,W] vs captions [B,L,D])", lhs: batch.latents.shape, rhs: batch.contexts.shape)
@@ -89,16 +98,29 @@ public func trainingLoss(_ kind: LossKind, batch: LossBatch, lambda: Float = 1, 
         let loss = try hardNegativeLoss(positive: lPos, negative: lNeg, lambda: lambda)
         return LossTerms(loss: loss, positiveError: try lPos.item(), comparisonError: try lNeg.item())
 
-    case .softneg:
+    case .softneg, .softnegBounded, .softnegAnchored:
         guard let u = batch.unconditionalContext else {
-            throw TensorError.invalidArgument(op: "loss", message: "softneg needs the empty caption's embedding")
+            throw TensorError.invalidArgument(op: "loss", message: "\(kind.rawValue) needs the empty caption's embedding")
         }
         let uncond = try u.broadcast(to: batch.contexts.shape)
         let eps = try predict(try Tensor.cat([xt, xt], axis: 0), try Tensor.cat([t, t], axis: 0),
                               try Tensor.cat([batch.contexts, uncond], axis: 0)).chunked(2, axis: 0)
         let lPos = try denoisingError(batch.noise, eps[0])
         let lUncond = try denoisingError(batch.noise, eps[1])
-        return LossTerms(loss: try lPos - lUncond, positiveError: try lPos.item(), comparisonError: try lUncond.item())
+        let loss: Tensor
+        switch kind {
+        case .softnegBounded:
+            loss = try hardNegativeLoss(positive: lPos, negative: lUncond, lambda: lambda)
+        case .softnegAnchored:
+            guard let basePredict else {
+                throw TensorError.invalidArgument(op: "loss", message: "softneg_anchored needs the frozen base model")
+            }
+            let baseEps = try noGrad { try basePredict(xt, t, uncond) }
+            loss = try lPos - lUncond + anchor * denoisingError(baseEps, eps[1])
+        default:
+            loss = try lPos - lUncond
+        }
+        return LossTerms(loss: loss, positiveError: try lPos.item(), comparisonError: try lUncond.item())
     }
 }
 
