@@ -55,8 +55,10 @@ extension Tensor {
             // C = A B: dA = G B^T, dB = A^T G (transposes carried through).
             var ga: Tensor? = nil, gb: Tensor? = nil
             if needs[0] {
-                ga = transposeA ? try matmul(cb, g, transposeA: transposeB, transposeB: true)
-                    : try matmul(g, cb, transposeB: !transposeB)
+                // d op(A) = G op(B)^T; with a transposed A, transpose that back. (Computing
+                // op(B) G^T directly would put the unbatched B first when B is shared.)
+                let gOpA = try matmul(g, cb, transposeB: !transposeB)
+                ga = transposeA ? try gOpA.transposed(-2, -1) : gOpA
             }
             if needs[1] {
                 if sharedB {

@@ -90,13 +90,14 @@ extension Tensor {
         var inputs = [self]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
-        let hasWeight = weight != nil
+        let (hasWeight, hasBias) = (weight != nil, bias != nil)
         let inShape = shape
+        // The closure keeps xhat and rstd only, not the inputs themselves.
         return Tensor.result(shape: shape, scalars: y, inputs: inputs) { g, _ in
             let (dx, dw, db) = runs.backward(g.scalars, xhat, rstd, w)
             var grads: [Tensor?] = [Tensor(uncheckedShape: inShape, scalars: dx)]
             if hasWeight { grads.append(Tensor(uncheckedShape: [runs.channels], scalars: dw)) }
-            if inputs.count > grads.count { grads.append(Tensor(uncheckedShape: [runs.channels], scalars: db)) }
+            if hasBias { grads.append(Tensor(uncheckedShape: [runs.channels], scalars: db)) }
             return grads
         }
     }
