@@ -90,6 +90,9 @@ extension Tensor {
         guard weight.rank == 2, let inFeatures = x.shape.last, inFeatures == weight.shape[1] else {
             throw TensorError.shapeMismatch(op: "linear (input vs weight [out,in])", lhs: x.shape, rhs: weight.shape)
         }
+        if let bias, bias.shape != [weight.shape[0]] {
+            throw TensorError.shapeMismatch(op: "linear (weight [out,in] vs bias [out])", lhs: weight.shape, rhs: bias.shape)
+        }
         let y = try matmul(x.rank == 1 ? x.reshaped([1, inFeatures]) : x, weight, transposeB: true)
         let shaped = x.rank == 1 ? try y.reshaped([weight.shape[0]]) : y
         guard let bias else { return shaped }
