@@ -2,7 +2,7 @@ import Tensors
 
 /// One training example: an image [1,3,H,W] in [0,1] with its caption, and optionally a
 /// hard-negative caption and a hard-negative image (the same objects rearranged).
-public struct TrainingExample: Sendable {
+public struct FineTuneExample: Sendable {
     public var image: Tensor
     public var caption: String
     public var negativeCaption: String?
