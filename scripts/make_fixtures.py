@@ -56,6 +56,7 @@ import numpy
 import safetensors
 import torch
 
+sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import diffusers  # noqa: E402
