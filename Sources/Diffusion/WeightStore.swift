@@ -1,0 +1,68 @@
+import Tensors
+
+/// The weights of one model component by diffusers' key names.
+///
+/// Layers read their parameters from it by key; the store remembers which keys were read
+/// so that, once a model is built, any key left over is reported by name (`checkAllUsed`).
+/// Every parameter is a `Parameter`, so training can switch gradients on for what it trains.
+public final class WeightStore: @unchecked Sendable {
+    /// Where the weights came from, for error messages.
+    public let origin: String
+    private var values: [String: Tensor]
+    private(set) var read: [String: Parameter] = [:]
+
+    public init(_ values: [String: Tensor], origin: String) {
+        self.values = values
+        self.origin = origin
+    }
+
+    public var keys: [String] { values.keys.sorted() }
+
+    public func contains(_ key: String) -> Bool { values[key] != nil }
+
+    /// The parameter at `key`, which must have `shape` when given.
+    public func parameter(_ key: String, shape: [Int]? = nil) throws -> Parameter {
+        if let p = read[key] { return p }
+        guard let value = values[key] else { throw WeightError.missingKey(key, origin: origin) }
+        if let shape, value.shape != shape {
+            throw WeightError.shapeMismatch(key, expected: shape, found: value.shape, origin: origin)
+        }
+        let p = Parameter(value)
+        read[key] = p
+        values[key] = nil  // the parameter owns the memory now
+        return p
+    }
+
+    /// Every parameter read so far, by key (what `save` writes and training updates).
+    public var parameters: [String: Parameter] { read }
+
+    /// Every Linear layer built from this store, by its key prefix (where LoRA attaches).
+    public private(set) var linearLayers: [String: Linear] = [:]
+
+    func register(_ layer: Linear, at prefix: String) { linearLayers[prefix] = layer }
+
+    /// Throws naming the first keys that no layer read.
+    public func checkAllUsed() throws {
+        let left = values.keys.sorted()
+        guard left.isEmpty else { throw WeightError.unexpectedKeys(left, origin: origin) }
+    }
+}
+
+/// Problems with a checkpoint's weights: each names the key and, where it applies, both shapes.
+public enum WeightError: Error, CustomStringConvertible, Equatable {
+    case missingKey(String, origin: String)
+    case unexpectedKeys([String], origin: String)
+    case shapeMismatch(String, expected: [Int], found: [Int], origin: String)
+
+    public var description: String {
+        switch self {
+        case let .missingKey(key, origin):
+            return "\(origin): missing weight '\(key)'"
+        case let .unexpectedKeys(keys, origin):
+            let shown = keys.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+            return "\(origin): \(keys.count) unexpected weight(s) the config does not use: \(shown)\(keys.count > 5 ? ", ..." : "")"
+        case let .shapeMismatch(key, expected, found, origin):
+            return "\(origin): weight '\(key)' should have shape \(formatShape(expected)) for this config, found \(formatShape(found))"
+        }
+    }
+}
