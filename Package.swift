@@ -31,7 +31,7 @@ let package = Package(
             "REPL", "Script", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Training"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
