@@ -25,7 +25,7 @@ public struct UNet2DConditionModel: Sendable {
         let channels = config.blockOutChannels, groups = config.normNumGroups ?? 32, n = channels.count
         let heads = config.heads, tembDim = config.timeEmbedDim
         func settings(_ i: Int) -> UNetBlockSettings {
-            UNetBlockSettings(tembChannels: tembDim, groups: groups, eps: config.normEps, heads: heads[i],
+            UNetBlockSettings(tembChannels: tembDim, groups: groups, eps: Float(config.normEps), heads: heads[i],
                               crossAttentionDim: config.crossAttentionDim[i], transformerLayers: config.transformerLayersPerBlock[i],
                               useLinearProjection: config.useLinearProjection)
         }
@@ -43,7 +43,7 @@ public struct UNet2DConditionModel: Sendable {
         }
         midBlock = try config.midBlockType.map { type in
             try UNetMidBlock(w, "mid_block", crossAttention: type == "UNetMidBlock2DCrossAttn", channels: channels[n - 1],
-                             scale: config.midBlockScaleFactor, settings: settings(n - 1))
+                             scale: Float(config.midBlockScaleFactor), settings: settings(n - 1))
         }
         upBlocks = try (0..<n).map { i in
             let r = n - 1 - i  // the matching down block
@@ -51,7 +51,7 @@ public struct UNet2DConditionModel: Sendable {
                                    layers: config.layersPerBlock[r] + 1, in: channels[max(r - 1, 0)], prevOut: channels[min(r + 1, n - 1)],
                                    out: channels[r], addUpsample: i < n - 1, settings: settings(r))
         }
-        convNormOut = try GroupNorm(w, "conv_norm_out", channels: channels[0], groups: groups, eps: config.normEps)
+        convNormOut = try GroupNorm(w, "conv_norm_out", channels: channels[0], groups: groups, eps: Float(config.normEps))
         convOut = try Conv2d(w, "conv_out", in: channels[0], out: config.outChannels, kernel: config.convOutKernel,
                              padding: (config.convOutKernel - 1) / 2)
         try w.checkAllUsed()
@@ -64,7 +64,7 @@ public struct UNet2DConditionModel: Sendable {
         let x = config.centerInputSample ? 2 * sample - 1 : sample
         let t = timestep.count == 1 ? Array(repeating: timestep.scalars[0], count: batch) : timestep.scalars
         let features = sinusoidalTimestepEmbedding(t, dim: config.blockOutChannels[0], flipSinToCos: config.flipSinToCos,
-                                                   freqShift: config.freqShift)
+                                                   freqShift: Float(config.freqShift))
         var temb = try timeEmbedding(features)
         if let timeEmbedAct { temb = timeEmbedAct(temb) }
 

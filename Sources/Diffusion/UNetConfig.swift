@@ -11,7 +11,7 @@ public struct UNetConfig: Codable, Equatable, Sendable {
     public var outChannels = 4
     public var centerInputSample = false
     public var flipSinToCos = true
-    public var freqShift: Float = 0
+    public var freqShift: Double = 0
     public var downBlockTypes = ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"]
     public var midBlockType: String? = "UNetMidBlock2DCrossAttn"
     public var upBlockTypes = ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"]
@@ -19,10 +19,10 @@ public struct UNetConfig: Codable, Equatable, Sendable {
     public var blockOutChannels = [320, 640, 1280, 1280]
     public var layersPerBlock = [2, 2, 2, 2]
     public var downsamplePadding = 1
-    public var midBlockScaleFactor: Float = 1
+    public var midBlockScaleFactor: Double = 1
     public var actFn = "silu"
     public var normNumGroups: Int? = 32
-    public var normEps: Float = 1e-5
+    public var normEps: Double = 1e-5
     public var crossAttentionDim = [1280, 1280, 1280, 1280]
     public var transformerLayersPerBlock = [1, 1, 1, 1]
     /// Per down block. In SD-1.x-era configs this is really the number of heads (see `heads`).

@@ -13,10 +13,10 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     public var latentChannels = 4
     public var normNumGroups = 32
     public var sampleSize: [Int] = [32]
-    public var scalingFactor: Float = 0.18215
-    public var shiftFactor: Float?
-    public var latentsMean: [Float]?
-    public var latentsStd: [Float]?
+    public var scalingFactor: Double = 0.18215
+    public var shiftFactor: Double?
+    public var latentsMean: [Double]?
+    public var latentsStd: [Double]?
     public var forceUpcast = true
     public var useQuantConv = true
     public var usePostQuantConv = true
@@ -52,9 +52,9 @@ public struct VAEConfig: Codable, Equatable, Sendable {
         d.normNumGroups = try value(.normNumGroups, d.normNumGroups)
         d.sampleSize = try c.decodeOneOrList(Int.self, forKey: .sampleSize, count: 1) ?? d.sampleSize
         d.scalingFactor = try value(.scalingFactor, d.scalingFactor)
-        d.shiftFactor = try c.decodeIfPresent(Float.self, forKey: .shiftFactor)
-        d.latentsMean = try c.decodeIfPresent([Float].self, forKey: .latentsMean)
-        d.latentsStd = try c.decodeIfPresent([Float].self, forKey: .latentsStd)
+        d.shiftFactor = try c.decodeIfPresent(Double.self, forKey: .shiftFactor)
+        d.latentsMean = try c.decodeIfPresent([Double].self, forKey: .latentsMean)
+        d.latentsStd = try c.decodeIfPresent([Double].self, forKey: .latentsStd)
         d.forceUpcast = try value(.forceUpcast, d.forceUpcast)
         d.useQuantConv = try value(.useQuantConv, d.useQuantConv)
         d.usePostQuantConv = try value(.usePostQuantConv, d.usePostQuantConv)
