@@ -10,20 +10,56 @@ public struct CLIPTextModel: Sendable {
     let layers: [CLIPEncoderLayer]
     let finalLayerNorm: LayerNorm
 
-    public init(_ w: WeightStore, config: CLIPTextConfig, at prefix: String = "text_model") throws {
+    /// The key prefix diffusers checkpoints and transformers 4 use; transformers 5 saves without it.
+    public static let keyPrefix = "text_model"
+
+    /// Reads the weights under `text_model.` or, as transformers 5 writes them, with no prefix.
+    public init(_ w: WeightStore, config: CLIPTextConfig) throws {
+        let bare = !w.contains("\(Self.keyPrefix).embeddings.token_embedding.weight")
+            && w.contains("embeddings.token_embedding.weight")
+        try self.init(w, config: config, at: bare ? "" : Self.keyPrefix)
+    }
+
+    /// Reads the weights under `prefix` ("" for none).
+    public init(_ w: WeightStore, config: CLIPTextConfig, at prefix: String) throws {
         guard let activation = CLIPActivation(rawValue: config.hiddenAct) else {
             throw TensorError.invalidArgument(op: "CLIP text encoder", message: "hidden_act '\(config.hiddenAct)' is not supported")
         }
         self.config = config
         let d = config.hiddenSize, eps = Float(config.layerNormEps)
-        tokenEmbedding = try Embedding(w, "\(prefix).embeddings.token_embedding", count: config.vocabSize, dim: d)
-        positionEmbedding = try Embedding(w, "\(prefix).embeddings.position_embedding", count: config.maxPositionEmbeddings, dim: d)
+        let prefix = prefix.isEmpty ? "" : prefix + "."
+        tokenEmbedding = try Embedding(w, "\(prefix)embeddings.token_embedding", count: config.vocabSize, dim: d)
+        positionEmbedding = try Embedding(w, "\(prefix)embeddings.position_embedding", count: config.maxPositionEmbeddings, dim: d)
         // A non-persistent buffer (arange) that older checkpoints still carry; it is not a weight.
-        w.discard("\(prefix).embeddings.position_ids")
+        w.discard("\(prefix)embeddings.position_ids")
         layers = try (0..<config.numHiddenLayers).map {
-            try CLIPEncoderLayer(w, "\(prefix).encoder.layers.\($0)", config: config, activation: activation)
+            try CLIPEncoderLayer(w, "\(prefix)encoder.layers.\($0)", config: config, activation: activation)
         }
-        finalLayerNorm = try LayerNorm(w, "\(prefix).final_layer_norm", dim: d, eps: eps)
+        finalLayerNorm = try LayerNorm(w, "\(prefix)final_layer_norm", dim: d, eps: eps)
+    }
+
+    /// Every weight under the names diffusers checkpoints use (`text_model.` prefix) whatever the file
+    /// had: what a saved folder holds, so it loads in transformers 4 and 5 alike.
+    public var parameters: [String: Parameter] {
+        var p: [String: Parameter] = [:]
+        func linear(_ l: Linear, _ at: String) { p[at + ".weight"] = l.weight; p[at + ".bias"] = l.bias }
+        func norm(_ n: LayerNorm, _ at: String) { p[at + ".weight"] = n.weight; p[at + ".bias"] = n.bias }
+        let at = Self.keyPrefix
+        p["\(at).embeddings.token_embedding.weight"] = tokenEmbedding.weight
+        p["\(at).embeddings.position_embedding.weight"] = positionEmbedding.weight
+        for (i, layer) in layers.enumerated() {
+            let l = "\(at).encoder.layers.\(i)"
+            norm(layer.layerNorm1, "\(l).layer_norm1")
+            linear(layer.attention.q, "\(l).self_attn.q_proj")
+            linear(layer.attention.k, "\(l).self_attn.k_proj")
+            linear(layer.attention.v, "\(l).self_attn.v_proj")
+            linear(layer.attention.out, "\(l).self_attn.out_proj")
+            norm(layer.layerNorm2, "\(l).layer_norm2")
+            linear(layer.mlp.fc1, "\(l).mlp.fc1")
+            linear(layer.mlp.fc2, "\(l).mlp.fc2")
+        }
+        norm(finalLayerNorm, "\(at).final_layer_norm")
+        return p
     }
 
     /// last_hidden_state [B, L, D] for token ids [B, L] (one list per sequence, all of one length).
