@@ -42,6 +42,11 @@ public final class WeightStore: @unchecked Sendable {
     /// Every parameter read so far, by key (what `save` writes and training updates).
     public var parameters: [String: Parameter] { read }
 
+    /// Every Linear layer built from this store, by its key prefix (where LoRA attaches).
+    public private(set) var linearLayers: [String: Linear] = [:]
+
+    func register(_ layer: Linear, at prefix: String) { linearLayers[prefix] = layer }
+
     /// Throws naming the first keys that no layer read.
     public func checkAllUsed() throws {
         let left = values.keys.sorted()
