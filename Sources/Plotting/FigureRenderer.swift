@@ -41,7 +41,7 @@ extension Gnuplot {
         if case let .images(grid) = figure.content {
             return TextImage.render(grid, title: figure.title, columns: columns, rows: rows)
         }
-        let directory = try TemporaryDirectory()
+        let directory = try makeScratch()
         let output = directory.file("plot.txt")
         try draw(figure, terminal: .dumb(columns: columns, rows: rows), output: output, in: directory)
         guard let text = try? String(contentsOfFile: output, encoding: .utf8) else {
@@ -53,7 +53,7 @@ extension Gnuplot {
     /// The figure as sixel graphics for a terminal that shows them, or nil when this
     /// gnuplot has no sixel terminal.
     public func sixel(_ figure: Figure) throws -> String? {
-        let directory = try TemporaryDirectory()
+        let directory = try makeScratch()
         let output = directory.file("plot.six")
         let size = figure.size ?? FigureLayout.defaultSize(for: figure)
         do {
@@ -79,7 +79,7 @@ extension Gnuplot {
     }
 
     private func draw(_ figure: Figure, terminal: Terminal, output: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try makeScratch()
         try draw(figure, terminal: terminal, output: output, in: directory)
     }
 

@@ -9,12 +9,17 @@ import Foundation
 public struct Gnuplot: Sendable {
     /// A path, or a name looked up in `$PATH`.
     public var binary: String
+    /// Where each plot's private temporary directory is made; nil means `$TMPDIR` or /tmp.
+    public var scratchDirectory: String?
 
     /// `binary`, else `$SN_GNUPLOT`, else `gnuplot` from `$PATH`.
-    public init(binary: String? = nil) {
+    public init(binary: String? = nil, scratchDirectory: String? = nil) {
         let fromEnvironment = ProcessInfo.processInfo.environment["SN_GNUPLOT"].flatMap { $0.isEmpty ? nil : $0 }
         self.binary = binary ?? fromEnvironment ?? "gnuplot"
+        self.scratchDirectory = scratchDirectory
     }
+
+    func makeScratch() throws -> TemporaryDirectory { try TemporaryDirectory(in: scratchDirectory) }
 
     /// The full path of the executable, or `PlotError.gnuplotNotFound`.
     public func resolvedBinary() throws -> String {

@@ -61,9 +61,11 @@ struct GnuplotScript {
         if !show {
             lines.append("unset key")
         } else if terminal.isText {
-            lines.append("set key top right")
+            // Inside a character plot the key collides with the curves.
+            lines.append("set key below")
         } else {
-            lines.append("set key top right opaque box")
+            // Outside, the key never hides data (gnuplot has no "best" placement).
+            lines.append("set key outside right top box")
         }
     }
 
@@ -103,6 +105,10 @@ struct GnuplotScript {
         let centres = counts.indices.map { (edges[$0] + edges[$0 + 1]) / 2 }
         let entry = table([centres, counts.map(Double.init)])
         lines.append("set boxwidth \(GnuplotString.number(width)) absolute")
+        let margin = width / 2
+        if !figure.logx {
+            lines.append("set xrange [\(GnuplotString.number(edges[0] - margin)):\(GnuplotString.number(edges[edges.count - 1] + margin))]")
+        }
         lines.append("set style fill solid 0.6 border lc rgb \"#333333\"")
         if !figure.logy { lines.append("set yrange [0:*]") }
         lines.append("plot \(source(entry)) using 1:2 with boxes linetype 1 \(Self.titleClause(histogram.label))")
@@ -127,7 +133,8 @@ struct GnuplotScript {
             let entry = table(errors.isEmpty ? [centres, chart.values[s]] : [centres, chart.values[s], errors])
             bars.append("\(source(entry)) using 1:2 with boxes linetype \(s + 1) title \(GnuplotString.quoted(name))")
             if !errors.isEmpty {
-                whiskers.append("\(source(entry)) using 1:2:3 with yerrorbars lc rgb \"black\" lw 1.5 pointsize 0 notitle")
+                // Vectors with flat heads: gnuplot's yerrorbars punch a white dot into every bar.
+                whiskers.append("\(source(entry)) using 1:($2-$3):(0):(2*$3) with vectors heads size screen 0.006,90 lc rgb \"black\" lw 1.5 notitle")
             }
         }
         lines.append("plot " + (bars + whiskers).joined(separator: ", \\\n     "))

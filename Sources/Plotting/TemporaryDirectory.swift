@@ -5,8 +5,9 @@ import Foundation
 final class TemporaryDirectory {
     let path: String
 
-    init(prefix: String = "sn-plot") throws {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    /// A new directory under `parent`, else `$TMPDIR`, else /tmp.
+    init(in parent: String? = nil, prefix: String = "sn-plot") throws {
+        let base = parent ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let baseAddress = buffer.baseAddress else { return false }
