@@ -47,7 +47,21 @@ extension Gnuplot {
         guard let text = try? String(contentsOfFile: output, encoding: .utf8) else {
             throw PlotError.gnuplotFailed(message: "gnuplot wrote no text plot")
         }
-        return text
+        return Self.tidyTextPlot(text)
+    }
+
+    /// gnuplot's dumb terminal starts the page with a form feed (even with `nofeed`),
+    /// pads every line with spaces and leaves the last line unterminated: drop the form
+    /// feed and the padding, end every line, keep the line count.
+    static func tidyTextPlot(_ text: String) -> String {
+        text.replacingOccurrences(of: "\u{0C}", with: "")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line -> String in
+                var s = Substring(line)
+                while let last = s.last, last == " " || last == "\r" { s = s.dropLast() }
+                return String(s)
+            }
+            .joined(separator: "\n") + "\n"
     }
 
     /// The figure as sixel graphics for a terminal that shows them, or nil when this

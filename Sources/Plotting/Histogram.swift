@@ -30,12 +30,19 @@ public struct Histogram: Sendable, Equatable {
             low -= 0.5
             high += 0.5
         }
-        let width = (high - low) / Double(bins)
-        let edges = (0...bins).map { low + Double($0) * width }
+        // Edges like numpy.linspace (the last one exactly `high`); bin index like
+        // numpy.histogram: scale, then correct by the edges so a value on an edge lands
+        // in the bin that starts there.
+        let step = (high - low) / Double(bins)
+        var edges = (0...bins).map { low + Double($0) * step }
+        edges[bins] = high
+        let norm = Double(bins) / (high - low)
         var counts = [Int](repeating: 0, count: bins)
         for value in values where value >= low && value <= high {
-            let bin = min(Int((value - low) / width), bins - 1)
-            counts[max(bin, 0)] += 1
+            var bin = min(max(Int((value - low) * norm), 0), bins - 1)
+            if value < edges[bin] { bin -= 1 }
+            if bin + 1 < bins, value >= edges[bin + 1] { bin += 1 }
+            counts[min(max(bin, 0), bins - 1)] += 1
         }
         return (edges, counts)
     }
