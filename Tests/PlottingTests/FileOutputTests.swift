@@ -74,7 +74,7 @@ final class FileOutputTests: XCTestCase {
         let scratch = try ScratchDirectory()
         let gnuplot = Gnuplot(scratchDirectory: scratch.path)
         let old = Data("previous figure".utf8)
-        FileManager.default.createFile(atPath: out.file("plot.png"), contents: old)
+        XCTAssertTrue(FileManager.default.createFile(atPath: out.file("plot.png"), contents: old))
         // Negative values on a log axis: gnuplot refuses to draw.
         let bad = Figure.plot([Series(y: [-1, -2, -3])], logy: true)
         XCTAssertThrowsError(try gnuplot.save(bad, to: out.file("plot.png")))

@@ -131,8 +131,8 @@ final class ReportTests: XCTestCase {
     func testStaleFiguresAreRemoved() throws {
         let out = try ScratchDirectory(), figures = try ScratchDirectory()
         try FileManager.default.createDirectory(atPath: out.file("r_files"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: out.file("r_files/cell09-1.png"), contents: Data([1]))
-        FileManager.default.createFile(atPath: out.file("r_files/notes.txt"), contents: Data([1]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: out.file("r_files/cell09-1.png"), contents: Data([1])))
+        XCTAssertTrue(FileManager.default.createFile(atPath: out.file("r_files/notes.txt"), contents: Data([1])))
         let report = Report.run(source: Self.script, title: "r") { try execute($0, figureDirectory: figures) }
         try report.writeMarkdown(to: out.file("r.md"))
         let names = try FileManager.default.contentsOfDirectory(atPath: out.file("r_files")).sorted()
