@@ -44,3 +44,21 @@ final class TextPlotTests: XCTestCase {
         XCTAssertEqual(text, "   pair\nhalf  half\n  @@    @@\n")
     }
 }
+
+/// Sixel graphics: a DCS sequence (ESC P ... q ... ESC \) when gnuplot has the sixelgd terminal.
+final class SixelTests: XCTestCase {
+    func testSixelIsADeviceControlString() throws {
+        let figure = Figure.plot([Series(y: squares())], title: "sixel", size: FigureSize(width: 200, height: 100))
+        let sixel = try XCTUnwrap(try Gnuplot().sixel(figure), "this gnuplot has no sixelgd terminal")
+        XCTAssertTrue(sixel.hasPrefix("\u{1B}P"), String(sixel.prefix(20)).debugDescription)
+        XCTAssertTrue(sixel.contains("q\""), "raster attributes follow the introducer")
+        XCTAssertTrue(sixel.hasSuffix("\u{1B}\\") || sixel.hasSuffix("\u{1B}\\\n"), String(sixel.suffix(8)).debugDescription)
+    }
+
+    func testInlineFallsBackToTextWhenNotATerminal() throws {
+        try XCTSkipIf(TerminalSize.standardOutputIsTerminal, "stdout is a terminal here")
+        let text = try Gnuplot().inline(Figure.plot([Series(y: squares())], title: "fallback"), sixel: true)
+        XCTAssertFalse(text.contains("\u{1B}P"))
+        XCTAssertTrue(text.contains("fallback"))
+    }
+}
