@@ -45,6 +45,25 @@ public struct Figure: Sendable, Equatable {
         Figure(.images(try ImageGrid(panels: [panel], cols: 1)), title: title, legend: false, size: size)
     }
 
+    /// Counts of `values` in equal-width bins.
+    public static func histogram(_ values: [Double], bins: Int = 20, range: ClosedRange<Double>? = nil,
+                                 label: String? = nil, title: String? = nil, xlabel: String? = nil,
+                                 ylabel: String? = nil, logy: Bool = false, size: FigureSize? = nil) -> Figure {
+        Figure(.histogram(Histogram(values: values, bins: bins, range: range, label: label)), title: title,
+               xlabel: xlabel, ylabel: ylabel, logy: logy, size: size)
+    }
+
+    /// Grouped bars with optional error bars (methods x tasks).
+    public static func bars(_ chart: BarChart, title: String? = nil, xlabel: String? = nil, ylabel: String? = nil,
+                            legend: Bool = true, logy: Bool = false, size: FigureSize? = nil) -> Figure {
+        Figure(.bars(chart), title: title, xlabel: xlabel, ylabel: ylabel, legend: legend, logy: logy, size: size)
+    }
+
+    /// Images in rows, each with its caption.
+    public static func grid(_ grid: ImageGrid, title: String? = nil, size: FigureSize? = nil) -> Figure {
+        Figure(.images(grid), title: title, legend: false, size: size)
+    }
+
     /// Checks the data before anything is written.
     func validate() throws {
         if let size { try size.validate() }
