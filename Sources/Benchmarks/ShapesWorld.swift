@@ -72,7 +72,7 @@ public struct ShapesWorld: Sendable {
             }
             let scene = ShapesScene(objects: objects, background: a.scene.background)
             let b = LabeledScene(scene: scene, caption: a.caption.with(meaning), subject: s, object: o)
-            guard scene.isValid, !meaning.isEquivalent(to: a.caption.meaning),
+            guard scene.isValid, scene.isVisiblyDifferent(from: a.scene), !meaning.isEquivalent(to: a.caption.meaning),
                   a.scene.truth(of: meaning) == .isFalse, scene.truth(of: meaning) == .isTrue,
                   scene.truth(of: a.caption.meaning) == .isFalse else { continue }
             return (a, b)
@@ -125,7 +125,7 @@ public struct ShapesWorld: Sendable {
                     labeled.scene = edited
                 }
                 guard ok, labeled.scene.truth(of: target.caption.meaning) == .isFalse,
-                      !scenes.contains(labeled.scene) else { continue }
+                      scenes.allSatisfy({ $0.isVisiblyDifferent(from: labeled.scene) }) else { continue }
                 scenes.append(labeled.scene)
             }
             guard scenes.count == imagesPerSet else { continue }
@@ -156,7 +156,7 @@ public struct ShapesWorld: Sendable {
             guard a.scene.truth(of: negative) == .isFalse else { continue }
             return AROItem(id: String(index), image: .scene(a.scene),
                            captions: [a.caption.with(negative).text, a.caption.text], trueIndex: 1,
-                           group: r.phrases.first ?? r.rawValue)
+                           group: r.rawValue)
         }
         throw failure("VG-Relation item", index)
     }

@@ -49,6 +49,25 @@ public struct ShapesScene: Hashable, Codable, Sendable {
     }
 }
 
+extension ShapesScene {
+    /// Whether someone looking at the two renders could tell them apart: some object has no
+    /// twin (same shape, colour and size within 4% of the canvas, over a pixel at 32x32) in the
+    /// other scene. Compared as sets, so exchanging two objects' shapes and colours is the same
+    /// picture as exchanging their places.
+    public func isVisiblyDifferent(from other: ShapesScene) -> Bool {
+        guard objects.count == other.objects.count, background == other.background else { return true }
+        var unused = other.objects
+        for a in objects {
+            guard let k = unused.firstIndex(where: {
+                $0.shape == a.shape && $0.color == a.color && $0.size == a.size
+                    && abs($0.x - a.x) <= 0.04 && abs($0.y - a.y) <= 0.04
+            }) else { return true }
+            unused.remove(at: k)
+        }
+        return false
+    }
+}
+
 /// How firmly a relation holds between two placed objects.
 public enum RelationStrength: Sendable {
     /// Clearly: the object lies along the relation's axis, at least twice as far along it as across.
