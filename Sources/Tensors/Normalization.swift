@@ -90,13 +90,14 @@ extension Tensor {
         var inputs = [self]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
-        let hasWeight = weight != nil
+        let (hasWeight, hasBias) = (weight != nil, bias != nil)
         let inShape = shape
+        // The closure keeps xhat and rstd only, not the inputs themselves.
         return Tensor.result(shape: shape, scalars: y, inputs: inputs) { g, _ in
             let (dx, dw, db) = runs.backward(g.scalars, xhat, rstd, w)
             var grads: [Tensor?] = [Tensor(uncheckedShape: inShape, scalars: dx)]
             if hasWeight { grads.append(Tensor(uncheckedShape: [runs.channels], scalars: dw)) }
-            if inputs.count > grads.count { grads.append(Tensor(uncheckedShape: [runs.channels], scalars: db)) }
+            if hasBias { grads.append(Tensor(uncheckedShape: [runs.channels], scalars: db)) }
             return grads
         }
     }
@@ -143,8 +144,11 @@ extension Tensor {
     /// Multi-head scaled dot-product attention. q [B,Lq,D], k and v [B,Lk,D]; D splits into
     /// `heads` heads; `mask` (additive) broadcasts against the scores [B,heads,Lq,Lk].
     public static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, mask: Tensor? = nil) throws -> Tensor {
-        guard q.rank == 3, k.rank == 3, v.rank == 3, k.shape == v.shape, q.shape[0] == k.shape[0], q.shape[2] == k.shape[2] else {
-            throw TensorError.shapeMismatch(op: "attention (q vs k/v, each [B,L,D])", lhs: q.shape, rhs: k.shape)
+        guard k.rank == 3, k.shape == v.shape else {
+            throw TensorError.shapeMismatch(op: "attention (k vs v, each [B,L,D])", lhs: k.shape, rhs: v.shape)
+        }
+        guard q.rank == 3, q.shape[0] == k.shape[0], q.shape[2] == k.shape[2] else {
+            throw TensorError.shapeMismatch(op: "attention (q vs k, each [B,L,D])", lhs: q.shape, rhs: k.shape)
         }
         let (b, lq, d) = (q.shape[0], q.shape[1], q.shape[2]), lk = k.shape[1]
         guard heads > 0, d % heads == 0 else {
@@ -154,7 +158,12 @@ extension Tensor {
         func split(_ t: Tensor, _ l: Int) throws -> Tensor { try t.reshaped([b, l, heads, dh]).permuted([0, 2, 1, 3]) }
         let (qh, kh, vh) = (try split(q, lq), try split(k, lk), try split(v, lk))
         var scores = try matmul(qh, kh, transposeB: true) * (1 / Float(dh).squareRoot())
-        if let mask { scores = try scores + mask }
+        if let mask {
+            guard (try? broadcastShape(scores.shape, mask.shape, op: "attention")) == scores.shape else {
+                throw TensorError.shapeMismatch(op: "attention (scores [B,heads,Lq,Lk] vs additive mask)", lhs: scores.shape, rhs: mask.shape)
+            }
+            scores = try scores + mask
+        }
         let weights = try scores.softmax(axis: -1)
         let out = try matmul(weights, vh)
         return try out.permuted([0, 2, 1, 3]).reshaped([b, lq, d])
