@@ -20,12 +20,7 @@ public struct StableDiffusion: Sendable {
 
     public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, unet: UNet2DConditionModel,
                 vae: AutoencoderKL?, scheduler: DDIMScheduler, origin: String, verbatimFiles: [String: Data] = [:]) throws {
-        let width = textEncoder.config.hiddenSize
-        guard unet.config.crossAttentionDim.allSatisfy({ $0 == width }) else {
-            throw DiffusionError.invalidArgument(
-                op: "pipeline \(origin)",
-                message: "the text encoder's hidden_size \(width) does not match the UNet's cross_attention_dim \(unet.config.crossAttentionDim)")
-        }
+        try Self.checkTextWidth(textEncoder.config.hiddenSize, unet: unet, origin: origin)
         if let vae, vae.config.latentChannels != unet.config.inChannels {
             throw DiffusionError.invalidArgument(
                 op: "pipeline \(origin)",
@@ -38,6 +33,15 @@ public struct StableDiffusion: Sendable {
         self.scheduler = scheduler
         self.origin = origin
         self.verbatimFiles = verbatimFiles
+    }
+
+    /// The UNet attends to the text encoder's states: their widths must agree.
+    static func checkTextWidth(_ width: Int, unet: UNet2DConditionModel, origin: String) throws {
+        guard unet.config.crossAttentionDim.allSatisfy({ $0 == width }) else {
+            throw DiffusionError.invalidArgument(
+                op: "pipeline \(origin)",
+                message: "the text encoder's hidden_size \(width) does not match the UNet's cross_attention_dim \(unet.config.crossAttentionDim)")
+        }
     }
 
     /// Whether the model denoises images directly (no VAE).
@@ -189,23 +193,48 @@ public struct GenerationProgress: Sendable {
 
 extension StableDiffusion {
     /// Loads a diffusers pipeline folder (`model_index.json` with `unet/`, `text_encoder/`,
-    /// `tokenizer/`, `scheduler/` and an optional `vae/`). `variant` ("fp16") picks weight files of
-    /// that precision variant; every weight is converted to Float32.
-    public static func load(from path: String, variant: String? = nil) throws -> StableDiffusion {
+    /// `tokenizer/`, `scheduler/` and an optional `vae/`), or an original single-file `.safetensors`
+    /// checkpoint whose tokenizer and scheduler (and, when present, configs) come from the pipeline
+    /// folder `config`. `variant` ("fp16") picks weight files of that precision variant; every weight
+    /// is converted to Float32.
+    public static func load(from path: String, variant: String? = nil, config: String? = nil) throws -> StableDiffusion {
+        if path.hasSuffix(".safetensors") { return try loadSingleFile(path, config: config) }
         let root = URL(fileURLWithPath: path)
         let index = try PipelineIndex(root.appendingPathComponent("model_index.json"))
-        func folder(_ component: String) throws -> URL {
-            try ComponentFiles.componentFolder(path, component: component)
-        }
         let unet = try UNet2DConditionModel.load(from: path, variant: variant)
         let vae = index.has("vae") ? try AutoencoderKL.load(from: path, variant: variant) : nil
-
-        let textFolder = try folder("text_encoder")
+        let textFolder = try ComponentFiles.componentFolder(path, component: "text_encoder")
         let textConfig = try ComponentFiles.config(CLIPTextConfig.self, in: textFolder)
         let textWeights = WeightStore(try ComponentFiles.weights(in: textFolder, variant: variant), origin: textFolder.path)
+        return try assemble(root: root, unet: unet, vae: vae, textConfig: textConfig, textWeights: textWeights, origin: path)
+    }
+
+    static func loadSingleFile(_ path: String, config: String?) throws -> StableDiffusion {
+        guard let config else {
+            throw DiffusionError.invalidArgument(
+                op: "load \(path)",
+                message: "a single-file checkpoint holds no tokenizer or scheduler: give config: a diffusers pipeline folder of the same model family")
+        }
+        let root = URL(fileURLWithPath: config)
+        _ = try PipelineIndex(root.appendingPathComponent("model_index.json"))
+        let single = try SingleFileCheckpoint.load(path, configFolder: config)
+        guard let json = single.textEncoderConfigJSON else {
+            throw DiffusionError.file(path: path, message: "no text encoder weights (cond_stage_model.*)")
+        }
+        let textConfig: CLIPTextConfig
+        do { textConfig = try JSONDecoder().decode(CLIPTextConfig.self, from: json) } catch {
+            throw DiffusionError.file(path: path, message: "text encoder config: \(error)")
+        }
+        return try assemble(root: root, unet: single.unet, vae: single.vae, textConfig: textConfig,
+                            textWeights: WeightStore(single.textEncoderWeights, origin: "\(path) (cond_stage_model)"), origin: path)
+    }
+
+    /// The text encoder from its weights, the tokenizer and scheduler from the pipeline folder `root`.
+    static func assemble(root: URL, unet: UNet2DConditionModel, vae: AutoencoderKL?, textConfig: CLIPTextConfig,
+                         textWeights: WeightStore, origin: String) throws -> StableDiffusion {
+        try checkTextWidth(textConfig.hiddenSize, unet: unet, origin: origin)
         let textEncoder = try CLIPTextModel(textWeights, config: textConfig)
         try textWeights.checkAllUsed()
-
         let tokenizerFolder = root.appendingPathComponent("tokenizer")
         let tokenizer = try CLIPTokenizer(folder: tokenizerFolder)
         let schedulerFile = root.appendingPathComponent("scheduler/scheduler_config.json")
@@ -221,7 +250,7 @@ extension StableDiffusion {
             verbatim["tokenizer/\(name)"] = try Data(contentsOf: file)
         }
         return try StableDiffusion(tokenizer: tokenizer, textEncoder: textEncoder, unet: unet, vae: vae,
-                                   scheduler: scheduler, origin: path, verbatimFiles: verbatim)
+                                   scheduler: scheduler, origin: origin, verbatimFiles: verbatim)
     }
 
     /// Writes a diffusers pipeline folder that `StableDiffusionPipeline.from_pretrained` loads (for
