@@ -24,7 +24,7 @@ final class CLIPTextModelTests: XCTestCase {
             let expected = try XCTUnwrap(ref["text.last_hidden_state"], model)
             let out = try encoder(ids: ids.scalars.map { Int($0) }, shape: ids.shape)
             XCTAssertEqual(out.shape, expected.shape, model)
-            let error = relativeError(out, expected)
+            let error = errorRelativeToReference(out, expected)
             XCTAssertLessThan(error, 1e-4, "\(model): max |out - ref| / max |ref| = \(error)")
         }
     }

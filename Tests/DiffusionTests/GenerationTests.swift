@@ -44,7 +44,7 @@ final class GenerationTests: XCTestCase {
                                           latents: try ref.tensor("latents"), negative: [ref.negative]) { seen.append($0) }
             let expected = try ref.tensor("image")
             XCTAssertEqual(image.shape, expected.shape, model)
-            let error = relativeError(image, expected)
+            let error = errorRelativeToReference(image, expected)
             XCTAssertLessThan(error, 1e-3, "\(model): image max |out - ref| / max |ref| = \(error)")
             XCTAssertEqual(seen.map(\.step), Array(1...ref.steps), model)
             XCTAssertEqual(seen.map { Float($0.timestep) }, try ref.tensor("timesteps").scalars, model)
@@ -65,10 +65,10 @@ final class GenerationTests: XCTestCase {
                 let eps = try pipe.noisePrediction(Tensor.cat([x, x], axis: 0), timesteps: [t], context: context)
                 x = try pipe.scheduler.step(classifierFreeGuidance(eps, scale: ref.guidance), timestep: t, sample: x, steps: ref.steps).prevSample
                 let want = try Tensor(shape: x.shape, scalars: Array(expected.scalars[(i * perStep)..<((i + 1) * perStep)]))
-                let error = relativeError(x, want)
+                let error = errorRelativeToReference(x, want)
                 XCTAssertLessThan(error, 1e-3, "\(model) step \(i + 1): \(error)")
             }
-            XCTAssertLessThan(relativeError(x, try ref.tensor("final_latents")), 1e-3, model)
+            XCTAssertLessThan(errorRelativeToReference(x, try ref.tensor("final_latents")), 1e-3, model)
         }
     }
 
@@ -119,7 +119,7 @@ final class GenerationTests: XCTestCase {
 }
 
 /// max |a - b| / max |b| (infinite when the shapes differ).
-func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
+func errorRelativeToReference(_ a: Tensor, _ b: Tensor) -> Float {
     guard a.shape == b.shape else { return .infinity }
     let scale = b.scalars.map(abs).max() ?? 0
     let diff = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0

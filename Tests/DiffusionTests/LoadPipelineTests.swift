@@ -20,7 +20,7 @@ final class LoadPipelineTests: XCTestCase {
                      file: StaticString = #filePath, line: UInt = #line) throws {
         let b = try XCTUnwrap(b, what, file: file, line: line)
         XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
-        let error = relativeError(a, b)
+        let error = errorRelativeToReference(a, b)
         XCTAssertLessThan(error, tolerance, "\(what): max |out - ref| / max |ref| = \(error)", file: file, line: line)
     }
 
@@ -50,7 +50,7 @@ final class LoadPipelineTests: XCTestCase {
                 let img = try Tensor.rand([1, 3, 16, 16], generator: &generator)
                 let z = try pipe.encodeImage(img)
                 XCTAssertEqual(z.scalars, (2 * img - 1).scalars)
-                XCTAssertLessThan(relativeError(try pipe.decodeLatents(z), img), 1e-6)
+                XCTAssertLessThan(errorRelativeToReference(try pipe.decodeLatents(z), img), 1e-6)
                 continue
             }
             XCTAssertFalse(pipe.isPixelSpace)
@@ -64,7 +64,7 @@ final class LoadPipelineTests: XCTestCase {
             // A posterior sample: mean + std * noise, seeded, differs from the mean.
             let sampled = try pipe.encodeImage(image * 0.5 + 0.5, sample: true, seed: 3)
             XCTAssertEqual(sampled.scalars, try pipe.encodeImage(image * 0.5 + 0.5, sample: true, seed: 3).scalars)
-            XCTAssertGreaterThan(relativeError(sampled, mean * scaling), 1e-3)
+            XCTAssertGreaterThan(errorRelativeToReference(sampled, mean * scaling), 1e-3)
             // decode_latents: vae.decode(z / scaling) mapped to [0, 1] as diffusers' image processor.
             let z = try XCTUnwrap(ref["vae.latents"])
             let decoded = try XCTUnwrap(ref["vae.decoded"])
