@@ -72,14 +72,14 @@ public struct BuiltinParameter: Sendable {
 
 /// Defaults are plain data so builtin tables stay Sendable.
 public enum DefaultValue: Sendable {
-    case number(Double), string(String), bool(Bool), none
+    case number(Double), string(String), bool(Bool), noValue
 
     public var value: Value {
         switch self {
         case .number(let d): return .number(d)
         case .string(let s): return .string(s)
         case .bool(let b): return .bool(b)
-        case .none: return .none
+        case .noValue: return .none
         }
     }
 }

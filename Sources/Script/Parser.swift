@@ -71,7 +71,14 @@ public struct Parser {
 
     func error(_ message: String, at token: Token) -> ScriptError {
         let incomplete = token.kind == .end && !isFragment
-        return ScriptError(.syntax, message, at: SourceSpan(file: file, start: token.start, end: Swift.max(token.end, token.start + 1)),
+        var start = token.start
+        if token.kind == .end || token.kind == .newline {
+            // Point just after the last real token, not at a blank line below it.
+            if let last = tokens[..<Swift.min(pos + 1, tokens.count)].last(where: { $0.kind != .newline && $0.kind != .end }) {
+                start = Swift.min(start, last.end)
+            }
+        }
+        return ScriptError(.syntax, message, at: SourceSpan(file: file, start: start, end: Swift.max(token.end, start + 1)),
                            incomplete: incomplete)
     }
 

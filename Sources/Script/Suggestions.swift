@@ -1,5 +1,5 @@
 /// "did you mean": the closest candidate by edit distance, when it is close enough to be a typo.
-enum Suggestions {
+public enum Suggestions {
     static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.lowercased()), b = Array(b.lowercased())
         if a.isEmpty { return b.count }
@@ -33,4 +33,9 @@ enum Suggestions {
     static func hint(for name: String, among candidates: [String]) -> String {
         closest(to: name, among: candidates).map { " — did you mean '\($0)'?" } ?? ""
     }
+}
+
+extension Suggestions {
+    /// For other modules (the REPL's command names).
+    public static func publicHint(for name: String, among candidates: [String]) -> String { hint(for: name, among: candidates) }
 }

@@ -24,7 +24,7 @@ public enum CoreBuiltins {
             case let other: throw ArgumentError(parameter: "x", "len: a \(other.typeName) has no length")
             }
         },
-        Builtin("range", [.init("start", .int), .init("end", .optional(.int), default: .none), .init("step", .int, default: .number(1))],
+        Builtin("range", [.init("start", .int), .init("end", .optional(.int), default: .noValue), .init("step", .int, default: .number(1))],
                 returns: "range", doc: "range(n) is 0, 1, ..., n-1; range(a, b, step) counts from a up to (not including) b.") { args, _ in
             var start = try args.int("start")
             var end = 0
@@ -73,7 +73,7 @@ public enum CoreBuiltins {
             _ = try ctx.interpreter.runFile(try args.string("path"), span: ctx.span)
             return .none
         },
-        Builtin("help", [.init("name", .optional(.oneOf([.string, .callable])), default: .none)],
+        Builtin("help", [.init("name", .optional(.oneOf([.string, .callable])), default: .noValue)],
                 doc: "Shows a builtin's signature and doc line; help() lists every builtin.") { args, ctx in
             ctx.print(try helpText(args["name"], ctx.interpreter) + "\n")
             return .none

@@ -35,7 +35,7 @@ public enum TensorBuiltins {
     static func reduction(_ name: String, doc: String,
                           list: @escaping ([Double]) throws -> Double,
                           tensor: @escaping (Tensor, [Int]?, Bool) throws -> Tensor) -> Builtin {
-        Builtin(name, [.init("x", .tensor), .init("axis", .optional(.ints), default: .none), .init("keepdims", .bool, default: .bool(false))],
+        Builtin(name, [.init("x", .tensor), .init("axis", .optional(.ints), default: .noValue), .init("keepdims", .bool, default: .bool(false))],
                 returns: "number | tensor", doc: doc + " (" + axisDoc + ").") { args, _ in
             let axes = try args.optionalInts("axis")
             if axes == nil, case .list(let items) = args["x"], !items.isEmpty,
@@ -81,7 +81,7 @@ public enum TensorBuiltins {
             _ = try checkedCount(s, ctx)
             return .tensor(Tensor.ones(s))
         },
-        Builtin("arange", [.init("start", .number), .init("end", .optional(.number), default: .none), .init("step", .number, default: .number(1))],
+        Builtin("arange", [.init("start", .number), .init("end", .optional(.number), default: .noValue), .init("step", .number, default: .number(1))],
                 returns: "tensor", doc: "arange(n) is [0, 1, ..., n-1]; arange(a, b, step) counts from a up to (not including) b.") { args, ctx in
             var start = try args.number("start"), end = 0.0
             if let e = try args.optionalNumber("end") { end = e } else { end = start; start = 0 }
@@ -114,7 +114,7 @@ public enum TensorBuiltins {
             guard t.count > 0 else { throw BuiltinError("the mean of an empty tensor is undefined") }
             return try t.mean(axes: axes, keepDims: keep)
         },
-        Builtin("std", [.init("x", .tensor), .init("axis", .optional(.ints), default: .none), .init("keepdims", .bool, default: .bool(false)),
+        Builtin("std", [.init("x", .tensor), .init("axis", .optional(.ints), default: .noValue), .init("keepdims", .bool, default: .bool(false)),
                         .init("unbiased", .bool, default: .bool(true))],
                 returns: "number | tensor", doc: "Standard deviation; unbiased (n-1) by default like torch.std (" + axisDoc + ").") { args, _ in
             let t = try args.tensor("x")
@@ -130,7 +130,7 @@ public enum TensorBuiltins {
         },
         reduction("min", doc: "Smallest element", list: { $0.min() ?? .nan }) { t, axes, keep in try t.min(axes: axes, keepDims: keep) },
         reduction("max", doc: "Largest element", list: { $0.max() ?? .nan }) { t, axes, keep in try t.max(axes: axes, keepDims: keep) },
-        Builtin("argmax", [.init("x", .tensor), .init("axis", .optional(.int), default: .none)], returns: "number | tensor",
+        Builtin("argmax", [.init("x", .tensor), .init("axis", .optional(.int), default: .noValue)], returns: "number | tensor",
                 doc: "Index of the largest element (the first on ties); over everything (a number) or along axis.") { args, _ in
             Convert.value(try args.tensor("x").argmax(axis: try args.optionalInt("axis")))
         },
