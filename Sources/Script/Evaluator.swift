@@ -242,6 +242,7 @@ extension Interpreter {
         guard callDepth < limits.maxCallDepth else {
             throw ScriptError(.runtime, "too many nested calls (more than \(limits.maxCallDepth)): is '\(fn.name)' recursing without end?", at: span)
         }
+        try tick(span.file, span.start, span.end)
         let scope = Scope(parent: fn.scope)
         if positional.count > params.count {
             throw ScriptError(.runtime, "\(fn.name) takes \(params.count) argument\(params.count == 1 ? "" : "s"), got \(positional.count)", at: argumentSpan(params.count))

@@ -3,8 +3,13 @@
 /// Newlines end statements, except inside `(...)`, `[...]` and record braces, and after a
 /// binary operator, where they are skipped: lists and calls may span lines.
 public struct Parser {
-    /// Nesting of brackets, blocks and operator chains; deeper input is refused, not overflowed.
-    public static let maxDepth = 400
+    /// Height budget of the tree: each bracket, block or prefix operator costs `nestingCost`,
+    /// each operator or postfix in a chain costs 1. Deeper input is refused, not overflowed
+    /// (the tree is also walked and freed recursively).
+    public static let maxDepth = 2_000
+    public static let nestingCost = 5
+    /// Bracket nesting allowed by the budget.
+    public static var maxNesting: Int { maxDepth / nestingCost }
 
     let file: SourceFile
     let tokens: [Token]
@@ -12,6 +17,9 @@ public struct Parser {
     /// Top: whether newlines are insignificant here (inside brackets) or end statements (blocks).
     var skipsNewlines: [Bool] = [false]
     var depth = 0
+    /// Enclosing loops and functions, for `break`, `continue` and `return`.
+    var loops = 0
+    var functions = 0
     /// Interpolations are parsed from a slice; their end is not the end of the input.
     let isFragment: Bool
 
@@ -117,10 +125,10 @@ public struct Parser {
         return advance()
     }
 
-    mutating func enter(_ at: Token) throws {
-        depth += 1
+    mutating func enter(_ at: Token, cost: Int = Parser.nestingCost) throws {
+        depth += cost
         if depth > Parser.maxDepth {
-            throw error("this is nested too deeply (more than \(Parser.maxDepth) levels): split it into smaller pieces", at: at)
+            throw error("this is nested too deeply (brackets or blocks hundreds of levels deep, or a chain of thousands of operators): split it into smaller pieces", at: at)
         }
     }
 
@@ -170,7 +178,7 @@ public struct Parser {
             throw error("expected '{' to start the body of \(owner), found \(open.display)", at: open)
         }
         try enter(open)
-        defer { depth -= 1 }
+        defer { depth -= Parser.nestingCost }
         return try withNewlines(skipped: false) { p in
             p.advance()
             var body: [Stmt] = []
@@ -205,20 +213,27 @@ public struct Parser {
             }
             advance()
             let iterable = try parseExpression()
+            loops += 1
+            defer { loops -= 1 }
             let body = try parseBlock("the for loop")
             return Stmt(kind: .forIn(variable, nameStart: name.start, iterable, body), start: t.start, end: previousEnd)
         case .keyword(.while):
             advance()
             let condition = try parseExpression()
+            loops += 1
+            defer { loops -= 1 }
             let body = try parseBlock("the while loop")
             return Stmt(kind: .whileLoop(condition, body), start: t.start, end: previousEnd)
         case .keyword(.break):
+            guard loops > 0 else { throw error("'break' outside a loop", at: t) }
             advance()
             return Stmt(kind: .breakLoop, start: t.start, end: t.end)
         case .keyword(.continue):
+            guard loops > 0 else { throw error("'continue' outside a loop", at: t) }
             advance()
             return Stmt(kind: .continueLoop, start: t.start, end: t.end)
         case .keyword(.return):
+            guard functions > 0 else { throw error("'return' outside a function (a script ends at its last line)", at: t) }
             advance()
             let next = peek().kind
             if next == .newline || next == .end || next == .symbol(.semicolon) || next == .symbol(.rightBrace) {
@@ -305,6 +320,10 @@ public struct Parser {
             _ = try p.close(.rightParen, opening: .leftParen, at: open.start)
         }
         let body: FunctionBody
+        let outerLoops = loops
+        loops = 0
+        functions += 1
+        defer { functions -= 1; loops = outerLoops }
         if match(.assign) {
             skipNewlines()
             body = .expression(try parseExpression())
@@ -320,6 +339,8 @@ public struct Parser {
 
     enum Level: Int, Comparable {
         case or = 1, and, not, comparison, additive, multiplicative
+        /// Above every binary operator: what the right side of `*` parses at.
+        case prefix
         static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
     }
 
@@ -347,7 +368,7 @@ public struct Parser {
 
     mutating func parseBinary(_ minLevel: Level) throws -> Expr {
         let first = peek()
-        try enter(first)
+        try enter(first, cost: 1)
         defer { depth -= 1 }
         var lhs: Expr
         if first.kind == .keyword(.not) {
@@ -365,11 +386,11 @@ public struct Parser {
             guard let (level, op) = operatorLevel(t), level >= minLevel else { break }
             advance()
             chain += 1
-            try enter(t)
+            try enter(t, cost: 1)
             // An operator at the end of a line continues the expression on the next.
             skipNewlines()
             if peek().kind == .end { throw error("expected an expression after '\(t.display.dropFirst().dropLast())'", at: peek()) }
-            let rhs = try parseBinary(Level(rawValue: level.rawValue + 1) ?? .multiplicative)
+            let rhs = try parseBinary(Level(rawValue: level.rawValue + 1) ?? .prefix)
             if level == .comparison && lastWasComparison {
                 throw error("comparisons do not chain: write 'a < b and b < c'", t)
             }
@@ -392,14 +413,14 @@ public struct Parser {
         if t.kind == .symbol(.minus) || t.kind == .symbol(.plus) {
             advance()
             try enter(t)
-            defer { depth -= 1 }
+            defer { depth -= Parser.nestingCost }
             let operand = try parseUnary()
             return Expr(kind: .unary(t.kind == .symbol(.minus) ? .negate : .plus, operand), start: t.start, end: operand.end)
         }
         if t.kind == .keyword(.not) {
             advance()
             try enter(t)
-            defer { depth -= 1 }
+            defer { depth -= Parser.nestingCost }
             let operand = try parseUnary()
             return Expr(kind: .unary(.not, operand), start: t.start, end: operand.end)
         }
@@ -413,7 +434,7 @@ public struct Parser {
         guard t.kind == .symbol(.caret) else { return base }
         advance()
         try enter(t)
-        defer { depth -= 1 }
+        defer { depth -= Parser.nestingCost }
         skipNewlines()
         let exponent = try parseUnary()
         return Expr(kind: .binary(.power, base, exponent), start: base.start, end: exponent.end)
@@ -428,19 +449,19 @@ public struct Parser {
             switch t.kind {
             case .symbol(.leftParen):
                 chain += 1
-                try enter(t)
+                try enter(t, cost: 1)
                 advance()
                 let args = try withNewlines(skipped: true) { p in try p.parseArguments(openedAt: t.start) }
                 e = Expr(kind: .call(e, args), start: e.start, end: previousEnd)
             case .symbol(.leftBracket):
                 chain += 1
-                try enter(t)
+                try enter(t, cost: 1)
                 advance()
                 let items = try withNewlines(skipped: true) { p in try p.parseIndexItems(openedAt: t.start) }
                 e = Expr(kind: .index(e, items), start: e.start, end: previousEnd)
             case .symbol(.dot):
                 chain += 1
-                try enter(t)
+                try enter(t, cost: 1)
                 advance()
                 let n = peek()
                 guard case .identifier(let name) = n.kind else {
@@ -533,7 +554,7 @@ public struct Parser {
         case .symbol(.leftParen):
             advance()
             try enter(t)
-            defer { depth -= 1 }
+            defer { depth -= Parser.nestingCost }
             return try withNewlines(skipped: true) { p in
                 if p.check(.rightParen) { throw p.error("expected an expression inside '()'", at: p.peek()) }
                 var inner = try p.parseExpression()
@@ -545,7 +566,7 @@ public struct Parser {
         case .symbol(.leftBracket):
             advance()
             try enter(t)
-            defer { depth -= 1 }
+            defer { depth -= Parser.nestingCost }
             return try withNewlines(skipped: true) { p in
                 var items: [Expr] = []
                 while !p.check(.rightBracket) && p.peek().kind != .end {
@@ -558,7 +579,7 @@ public struct Parser {
         case .symbol(.leftBrace):
             advance()
             try enter(t)
-            defer { depth -= 1 }
+            defer { depth -= Parser.nestingCost }
             return try withNewlines(skipped: true) { p in try p.parseRecord(openedAt: t.start) }
         default:
             throw error("expected an expression, found \(t.display)", at: t)
@@ -604,7 +625,7 @@ public struct Parser {
             case .code(let start, let end):
                 plain = false
                 let tokens = try Scanner.tokenize(file, start: start, end: end)
-                var sub = Parser(file: file, tokens: tokens, depth: depth + 1, isFragment: true)
+                var sub = Parser(file: file, tokens: tokens, depth: depth + Parser.nestingCost, isFragment: true)
                 if sub.depth > Parser.maxDepth { throw error("strings nested too deeply", at: t) }
                 let e = try sub.withNewlines(skipped: true) { p in try p.parseExpression() }
                 let rest = sub.peek()

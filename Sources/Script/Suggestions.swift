@@ -18,6 +18,8 @@ public enum Suggestions {
     }
 
     static func closest(to name: String, among candidates: [String]) -> String? {
+        // One- and two-letter names are too short for a guess to mean anything.
+        guard name.count >= 3 else { return nil }
         let limit = Swift.max(1, name.count / 3)
         var best: (name: String, distance: Int)? = nil
         for c in candidates where c != name {
