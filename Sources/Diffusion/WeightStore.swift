@@ -53,6 +53,12 @@ public final class WeightStore: @unchecked Sendable {
         return p
     }
 
+    /// Drops `key` if present without making it a parameter: for buffers a checkpoint may carry that
+    /// are not weights (e.g. CLIP's `position_ids`), so they are neither reported nor saved.
+    public func discard(_ key: String) {
+        values[key] = nil
+    }
+
     /// Every parameter read so far, by key (what `save` writes and training updates).
     public var parameters: [String: Parameter] { read }
 

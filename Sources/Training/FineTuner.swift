@@ -43,13 +43,13 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
 public final class FineTuner {
     public let config: FineTuneConfig
     public let model: TrainableModel
-    public let data: [TrainingExample]
+    public let data: [FineTuneExample]
     let optimizer: AdamW
     private var sampler: BatchSampler
     public private(set) var step = 0
     public private(set) var log: [TrainingRecord] = []
 
-    public init(model: TrainableModel, parameters: [(name: String, parameter: Parameter)], data: [TrainingExample], config: FineTuneConfig) throws {
+    public init(model: TrainableModel, parameters: [(name: String, parameter: Parameter)], data: [FineTuneExample], config: FineTuneConfig) throws {
         try config.validate()
         guard !data.isEmpty else { throw TensorError.invalidArgument(op: "finetune", message: "no training examples") }
         guard !parameters.isEmpty else { throw TensorError.invalidArgument(op: "finetune", message: "nothing to train") }
@@ -117,7 +117,7 @@ public final class FineTuner {
 
     /// HardNeg's per-batch mix: a hard-negative image, a hard-negative caption, or a random
     /// other caption, falling back to what the examples have.
-    private func chooseNegatives(_ batch: inout LossBatch, _ examples: [TrainingExample], _ rng: inout RandomGenerator) throws {
+    private func chooseNegatives(_ batch: inout LossBatch, _ examples: [FineTuneExample], _ rng: inout RandomGenerator) throws {
         let u = rng.uniform(count: 1).first ?? 0
         let negImages = examples.compactMap(\.negativeImage)
         let negCaptions = examples.compactMap(\.negativeCaption)

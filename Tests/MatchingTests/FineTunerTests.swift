@@ -15,10 +15,10 @@ final class FineTunerTests: XCTestCase {
             encodeImages: { images, _ in try images.sliced(axis: 1, start: 0, end: 2) },
             predict: { x, _, ctx in try w.tensor * x + ctx.reshaped([ctx.shape[0], 1, 1, 1]) },
             alphasCumprod: (0..<50).map { 1 - Float($0) / 60 })
-        var data: [TrainingExample] = []
+        var data: [FineTuneExample] = []
         for i in 0..<5 {
             let img = try Tensor(shape: [1, 3, 2, 2], scalars: (0..<12).map { Float(($0 * 7 + i * 3) % 11) / 11 })
-            data.append(TrainingExample(image: img, caption: String(repeating: "a", count: i + 1), negativeCaption: "neg \(i)", negativeImage: img * 0.5))
+            data.append(FineTuneExample(image: img, caption: String(repeating: "a", count: i + 1), negativeCaption: "neg \(i)", negativeImage: img * 0.5))
         }
         var config = FineTuneConfig()
         config.loss = loss
