@@ -6,16 +6,8 @@ import XCTest
 /// The tiny models and references of scripts/make_fixtures.py (torch 2.15, diffusers 0.42.1,
 /// transformers 5.24; see Fixtures/VERSIONS.txt), as the UNet, VAE and checkpoint tests use them.
 enum ModelFixtures {
-    static var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures") }
-
-    static func path(_ relative: String) throws -> String {
-        let url = root.appendingPathComponent(relative)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            XCTFail("fixture \(relative) not found; run scripts/make_fixtures.py")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return url.path
-    }
+    /// A fixture's path inside the test bundle (Bundle.module, see FixtureFiles).
+    static func path(_ relative: String) throws -> String { try FixtureFiles.url(relative).path }
 
     static func ref(_ name: String) throws -> [String: Tensor] {
         try SafeTensorsFile(path: path("refs/\(name).ref.safetensors")).loadAll()
