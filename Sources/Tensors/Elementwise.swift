@@ -71,7 +71,7 @@ extension Tensor {
     /// Elementwise power a^b.
     public func pow(_ b: Tensor) throws -> Tensor {
         let a = self
-        let (shape, out) = try Tensor.zipBroadcast(a, b, op: "^") { Foundation_pow($0, $1) }
+        let (shape, out) = try Tensor.zipBroadcast(a, b, op: "pow") { Foundation_pow($0, $1) }
         let (ca, cb) = (a.detached(), b.detached())
         let cout = Tensor(uncheckedShape: shape, scalars: out)
         return Tensor.result(shape: shape, scalars: out, inputs: [a, b]) { g, needs in

@@ -55,8 +55,10 @@ extension Tensor {
             // C = A B: dA = G B^T, dB = A^T G (transposes carried through).
             var ga: Tensor? = nil, gb: Tensor? = nil
             if needs[0] {
-                ga = transposeA ? try matmul(cb, g, transposeA: transposeB, transposeB: true)
-                    : try matmul(g, cb, transposeB: !transposeB)
+                // d op(A) = G op(B)^T; with a transposed A, transpose that back. (Computing
+                // op(B) G^T directly would put the unbatched B first when B is shared.)
+                let gOpA = try matmul(g, cb, transposeB: !transposeB)
+                ga = transposeA ? try gOpA.transposed(-2, -1) : gOpA
             }
             if needs[1] {
                 if sharedB {
@@ -87,6 +89,9 @@ extension Tensor {
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         guard weight.rank == 2, let inFeatures = x.shape.last, inFeatures == weight.shape[1] else {
             throw TensorError.shapeMismatch(op: "linear (input vs weight [out,in])", lhs: x.shape, rhs: weight.shape)
+        }
+        if let bias, bias.shape != [weight.shape[0]] {
+            throw TensorError.shapeMismatch(op: "linear (weight [out,in] vs bias [out])", lhs: weight.shape, rhs: bias.shape)
         }
         let y = try matmul(x.rank == 1 ? x.reshaped([1, inFeatures]) : x, weight, transposeB: true)
         let shaped = x.rank == 1 ? try y.reshaped([weight.shape[0]]) : y

@@ -70,3 +70,11 @@ public struct Tensor: @unchecked Sendable {
         return strides
     }
 }
+
+extension Tensor {
+    /// For other modules that assemble results whose size they have already checked.
+    public init(uncheckedScalars scalars: [Float], shape: [Int]) {
+        precondition(shape.reduce(1, *) == scalars.count, "internal: tensor shape and scalar count disagree")
+        self.init(uncheckedShape: shape, scalars: scalars)
+    }
+}

@@ -1,1 +1,0 @@
-// The Diffusion module; see DESIGN.md.

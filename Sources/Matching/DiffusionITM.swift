@@ -1,0 +1,94 @@
+import Tensors
+
+/// DiffusionITM (Krojer et al., 2023): how well each caption explains an image, measured by
+/// how well the caption helps a diffusion model predict the noise added to the image.
+public enum DiffusionITM {
+    /// How the per-timestep error is measured over the latent.
+    public enum ErrorNorm: String, Sendable, CaseIterable {
+        /// ||e - eps||_2, un-squared: the reference implementation's choice.
+        case l2
+        /// mean (e - eps)^2.
+        case mse
+    }
+
+    /// The reference grid: t = 10, 10 + r, ... < 990 with r = 1000 / samples.
+    public static func gridTimesteps(samples: Int) -> [Int] {
+        guard samples > 0 else { return [] }
+        return Array(stride(from: 10, to: 990, by: Swift.max(1, 1000 / samples)))
+    }
+
+    /// err(e, eps) for every row of a batch [B,C,H,W] -> B numbers.
+    static func rowErrors(_ noise: Tensor, _ prediction: Tensor, norm: ErrorNorm) throws -> [Float] {
+        let sq = try (noise - prediction).square()
+        let axes = Array(1..<sq.rank)
+        switch norm {
+        case .l2: return try sq.sum(axes: axes).sqrt().scalars
+        case .mse: return try sq.mean(axes: axes).scalars
+        }
+    }
+
+    /// Conditional errors [N,T] of N captions and, optionally, the unconditional errors [T]
+    /// for one image latent z0 [1,C,H,W].
+    ///
+    /// At each timestep t_k every candidate sees the same x_t = sqrt(abar) z0 + sqrt(1-abar) e_k;
+    /// all captions (and the empty caption, once) go through the model in batches of at most
+    /// `batchSize`, so the unconditional pass is never repeated per caption.
+    public static func errors(
+        latent z0: Tensor, contexts: Tensor, unconditionalContext: Tensor?,
+        timesteps: [Int], noise: Tensor, alphasCumprod: [Float],
+        norm: ErrorNorm = .l2, batchSize: Int = 8,
+        predict: NoisePredictor, progress: ((Int, Int) throws -> Void)? = nil
+    ) throws -> (cond: Tensor, uncond: Tensor?) {
+        guard z0.rank == 4, z0.shape[0] == 1 else {
+            throw TensorError.badShape(op: "errors", expected: "one image latent [1,C,H,W]", got: z0.shape)
+        }
+        guard contexts.rank == 3 else { throw TensorError.badShape(op: "errors", expected: "caption embeddings [N,L,D]", got: contexts.shape) }
+        let latentShape = Array(z0.shape.dropFirst())
+        guard noise.shape == [timesteps.count] + latentShape else {
+            throw TensorError.shapeMismatch(op: "errors (noise [T,C,H,W] vs latent [1,C,H,W])", lhs: noise.shape, rhs: z0.shape)
+        }
+        var candidates = contexts
+        if let u = unconditionalContext {
+            guard u.rank == 3, u.shape[0] == 1, u.shape.dropFirst() == contexts.shape.dropFirst() else {
+                throw TensorError.shapeMismatch(op: "errors (captions vs empty caption)", lhs: contexts.shape, rhs: u.shape)
+            }
+            candidates = try Tensor.cat([contexts, u], axis: 0)
+        }
+        let n = contexts.shape[0], total = candidates.shape[0], steps = timesteps.count
+        var cond = [Float](repeating: 0, count: n * steps), uncond = [Float](repeating: 0, count: steps)
+        for (k, t) in timesteps.enumerated() {
+            let e = try noise.sliced(axis: 0, start: k, end: k + 1)
+            let xt = try noisedLatents(z0, noise: e, timesteps: [t], alphasCumprod: alphasCumprod)
+            var start = 0
+            while start < total {
+                let end = Swift.min(total, start + Swift.max(1, batchSize))
+                let b = end - start
+                let ctx = try candidates.sliced(axis: 0, start: start, end: end)
+                let x = try xt.broadcast(to: [b] + latentShape)
+                let eps = try predict(x, Tensor(repeating: Float(t), shape: [b]), ctx)
+                let errs = try rowErrors(try e.broadcast(to: [b] + latentShape), eps, norm: norm)
+                for (j, err) in errs.enumerated() {
+                    let row = start + j
+                    if row < n { cond[row * steps + k] = err } else { uncond[k] = err }
+                }
+                start = end
+            }
+            try progress?(k + 1, steps)
+        }
+        return (Tensor(uncheckedScalars: cond, shape: [n, steps]),
+                unconditionalContext == nil ? nil : Tensor(uncheckedScalars: uncond, shape: [steps]))
+    }
+
+    /// Text retrieval: score(w) = -mean_t err(w). Higher is better.
+    public static func textScores(cond: Tensor) throws -> [Float] {
+        try (-cond.mean(axes: [1])).scalars
+    }
+
+    /// Image retrieval for one caption over several images: score = -mean_t (err(w) - uncond),
+    /// which removes how easy each image is to denoise at all.
+    public static func imageScore(cond: [Float], uncond: [Float]) -> Float {
+        guard !cond.isEmpty, cond.count == uncond.count else { return .nan }
+        let diff = zip(cond, uncond).reduce(0.0) { $0 + Double($1.0 - $1.1) }
+        return Float(-diff / Double(cond.count))
+    }
+}

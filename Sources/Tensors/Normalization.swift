@@ -1,0 +1,171 @@
+import Foundation
+
+/// Group norm and layer norm as fused ops: both normalise contiguous runs of `size`
+/// elements (a group of channels x pixels, or one feature vector), then apply a
+/// per-channel scale and shift.
+struct NormalizedRuns {
+    let runs: Int, size: Int
+    /// Number of consecutive elements that share one scale/shift entry.
+    let channelStride: Int
+    let channels: Int
+
+    /// y = (x - mean) * rstd * w[c] + b[c]; returns y, xhat and rstd per run.
+    func forward(_ x: [Float], _ w: [Float]?, _ b: [Float]?, eps: Float) -> (y: [Float], xhat: [Float], rstd: [Float]) {
+        var y = [Float](repeating: 0, count: x.count), xhat = y
+        var rstd = [Float](repeating: 0, count: runs)
+        for r in 0..<runs {
+            let base = r * size
+            var mean = 0.0
+            for i in 0..<size { mean += Double(x[base + i]) }
+            mean /= Double(size)
+            var variance = 0.0
+            for i in 0..<size { let d = Double(x[base + i]) - mean; variance += d * d }
+            variance /= Double(size)
+            let rs = Float(1 / (variance + Double(eps)).squareRoot())
+            rstd[r] = rs
+            let m = Float(mean)
+            for i in 0..<size {
+                let h = (x[base + i] - m) * rs
+                xhat[base + i] = h
+                let c = ((base + i) / channelStride) % channels
+                y[base + i] = h * (w?[c] ?? 1) + (b?[c] ?? 0)
+            }
+        }
+        return (y, xhat, rstd)
+    }
+
+    /// dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = dy w; dw = sum dy xhat; db = sum dy.
+    func backward(_ dy: [Float], _ xhat: [Float], _ rstd: [Float], _ w: [Float]?) -> (dx: [Float], dw: [Float], db: [Float]) {
+        var dx = [Float](repeating: 0, count: dy.count)
+        var dw = [Double](repeating: 0, count: channels), db = dw
+        for r in 0..<runs {
+            let base = r * size
+            var meanD = 0.0, meanDX = 0.0
+            for i in 0..<size {
+                let c = ((base + i) / channelStride) % channels
+                let d = Double(dy[base + i] * (w?[c] ?? 1))
+                meanD += d
+                meanDX += d * Double(xhat[base + i])
+                dw[c] += Double(dy[base + i] * xhat[base + i])
+                db[c] += Double(dy[base + i])
+            }
+            meanD /= Double(size)
+            meanDX /= Double(size)
+            for i in 0..<size {
+                let c = ((base + i) / channelStride) % channels
+                let d = Double(dy[base + i] * (w?[c] ?? 1))
+                dx[base + i] = Float(Double(rstd[r]) * (d - meanD - Double(xhat[base + i]) * meanDX))
+            }
+        }
+        return (dx, dw.map(Float.init), db.map(Float.init))
+    }
+}
+
+extension Tensor {
+    /// GroupNorm over [N,C,...] with `groups` groups of channels; weight and bias are [C].
+    public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
+        guard rank >= 2, groups > 0, shape[1] % groups == 0 else {
+            throw TensorError.badShape(op: "group_norm(\(groups) groups)", expected: "[N,C,...] with C divisible by \(groups)", got: shape)
+        }
+        let c = shape[1], spatial = shape[2...].reduce(1, *)
+        for p in [weight, bias].compactMap({ $0 }) where p.shape != [c] {
+            throw TensorError.shapeMismatch(op: "group_norm (input vs affine)", lhs: shape, rhs: p.shape)
+        }
+        let runs = NormalizedRuns(runs: shape[0] * groups, size: c / groups * spatial, channelStride: spatial, channels: c)
+        return normalized(runs, weight: weight, bias: bias, eps: eps)
+    }
+
+    /// LayerNorm over the last dimension; weight and bias are [D].
+    public func layerNorm(weight: Tensor?, bias: Tensor?, eps: Float) throws -> Tensor {
+        guard let d = shape.last, d > 0 else { throw TensorError.badShape(op: "layer_norm", expected: "a non-empty last dimension", got: shape) }
+        for p in [weight, bias].compactMap({ $0 }) where p.shape != [d] {
+            throw TensorError.shapeMismatch(op: "layer_norm (input vs affine)", lhs: shape, rhs: p.shape)
+        }
+        return normalized(NormalizedRuns(runs: count / d, size: d, channelStride: 1, channels: d), weight: weight, bias: bias, eps: eps)
+    }
+
+    private func normalized(_ runs: NormalizedRuns, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
+        let (y, xhat, rstd) = runs.forward(scalars, weight?.scalars, bias?.scalars, eps: eps)
+        let w = weight?.scalars
+        var inputs = [self]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        let (hasWeight, hasBias) = (weight != nil, bias != nil)
+        let inShape = shape
+        // The closure keeps xhat and rstd only, not the inputs themselves.
+        return Tensor.result(shape: shape, scalars: y, inputs: inputs) { g, _ in
+            let (dx, dw, db) = runs.backward(g.scalars, xhat, rstd, w)
+            var grads: [Tensor?] = [Tensor(uncheckedShape: inShape, scalars: dx)]
+            if hasWeight { grads.append(Tensor(uncheckedShape: [runs.channels], scalars: dw)) }
+            if hasBias { grads.append(Tensor(uncheckedShape: [runs.channels], scalars: db)) }
+            return grads
+        }
+    }
+
+    /// Softmax along `axis`: exp(x - max) / sum.
+    public func softmax(axis: Int = -1) throws -> Tensor {
+        let a = try normalizedAxes([axis], op: "softmax")[0]
+        let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
+        var y = [Float](repeating: 0, count: count)
+        scalars.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                for o in 0..<outer {
+                    for i in 0..<inner {
+                        let base = o * n * inner + i
+                        var m = -Float.infinity
+                        for k in 0..<n { m = Swift.max(m, px[base + k * inner]) }
+                        var s: Float = 0
+                        for k in 0..<n {
+                            let e = Foundation.exp(px[base + k * inner] - m)
+                            py[base + k * inner] = e
+                            s += e
+                        }
+                        for k in 0..<n { py[base + k * inner] /= s }
+                    }
+                }
+            }
+        }
+        let out = y
+        return Tensor.result(shape: shape, scalars: y, inputs: [self]) { g, _ in
+            // dx = y (g - sum(g y))
+            var dx = [Float](repeating: 0, count: out.count)
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    let base = o * n * inner + i
+                    var dot: Float = 0
+                    for k in 0..<n { dot += g.scalars[base + k * inner] * out[base + k * inner] }
+                    for k in 0..<n { dx[base + k * inner] = out[base + k * inner] * (g.scalars[base + k * inner] - dot) }
+                }
+            }
+            return [Tensor(uncheckedShape: g.shape, scalars: dx)]
+        }
+    }
+
+    /// Multi-head scaled dot-product attention. q [B,Lq,D], k and v [B,Lk,D]; D splits into
+    /// `heads` heads; `mask` (additive) broadcasts against the scores [B,heads,Lq,Lk].
+    public static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, mask: Tensor? = nil) throws -> Tensor {
+        guard k.rank == 3, k.shape == v.shape else {
+            throw TensorError.shapeMismatch(op: "attention (k vs v, each [B,L,D])", lhs: k.shape, rhs: v.shape)
+        }
+        guard q.rank == 3, q.shape[0] == k.shape[0], q.shape[2] == k.shape[2] else {
+            throw TensorError.shapeMismatch(op: "attention (q vs k, each [B,L,D])", lhs: q.shape, rhs: k.shape)
+        }
+        let (b, lq, d) = (q.shape[0], q.shape[1], q.shape[2]), lk = k.shape[1]
+        guard heads > 0, d % heads == 0 else {
+            throw TensorError.invalidArgument(op: "attention", message: "width \(d) does not split into \(heads) heads")
+        }
+        let dh = d / heads
+        func split(_ t: Tensor, _ l: Int) throws -> Tensor { try t.reshaped([b, l, heads, dh]).permuted([0, 2, 1, 3]) }
+        let (qh, kh, vh) = (try split(q, lq), try split(k, lk), try split(v, lk))
+        var scores = try matmul(qh, kh, transposeB: true) * (1 / Float(dh).squareRoot())
+        if let mask {
+            guard (try? broadcastShape(scores.shape, mask.shape, op: "attention")) == scores.shape else {
+                throw TensorError.shapeMismatch(op: "attention (scores [B,heads,Lq,Lk] vs additive mask)", lhs: scores.shape, rhs: mask.shape)
+            }
+            scores = try scores + mask
+        }
+        let weights = try scores.softmax(axis: -1)
+        let out = try matmul(weights, vh)
+        return try out.permuted([0, 2, 1, 3]).reshaped([b, lq, d])
+    }
+}
