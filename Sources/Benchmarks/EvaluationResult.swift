@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Which protocol turns item scores into metrics.
 public enum MetricProtocol: String, Codable, CaseIterable, Sendable {
@@ -131,8 +132,8 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
 
     /// Writes `<base>.json` and `<base>.csv`, each atomically.
     public func write(to base: String) throws {
-        try atomicWrite(try jsonData(), to: base + ".json")
-        try atomicWrite(Data(csv().utf8), to: base + ".csv")
+        try AtomicFile.write([UInt8](try jsonData()), to: base + ".json")
+        try AtomicFile.write(Array(csv().utf8), to: base + ".csv")
     }
 
     public static func read(_ path: String) throws -> EvaluationResult {
