@@ -17,7 +17,7 @@ public enum AROReader {
         }
         let dataset = try DatasetFolder(folder)
         let (file, data) = try dataset.read(name)
-        guard let list = try parseJSON(data, file: file) as? [Any] else {
+        guard let list = try parseJSON(data, file: file).array else {
             throw BenchmarkError.unreadableFile(file: file, message: "expected a JSON list of test cases")
         }
         let imageFolder = try dataset.resolve(images, file: file, entry: "(images folder)")
@@ -90,14 +90,14 @@ public enum KarpathyReader {
     public static func read(folder: String, annotations: String) throws -> [Entry] {
         let dataset = try DatasetFolder(folder)
         let (file, data) = try dataset.read(annotations)
-        guard let list = try parseJSON(data, file: file) as? [Any] else {
+        guard let list = try parseJSON(data, file: file).array else {
             throw BenchmarkError.unreadableFile(file: file, message: "expected a JSON list of {image, caption}")
         }
         return try list.enumerated().map { n, value in
             let e = try JSONEntry(value, file: file, entry: "\(n)")
             let path = try dataset.resolve(try e.string("image"), file: file, entry: "\(n)")
             guard FileManager.default.fileExists(atPath: path) else { throw BenchmarkError.missingFile(file: file, entry: "\(n)", path: path) }
-            let captions = e.object["caption"] is String ? [try e.string("caption")] : try e.strings("caption")
+            let captions = e.object["caption"]?.string != nil ? [try e.string("caption")] : try e.strings("caption")
             guard !captions.isEmpty else { throw e.fail("caption", "no captions") }
             let id = e.has("image_id") ? try e.idText("image_id") : String(n)
             return Entry(imageID: id, path: path, captions: captions)

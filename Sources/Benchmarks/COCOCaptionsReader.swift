@@ -7,13 +7,13 @@ public enum COCOCaptionsReader {
     public static func read(folder: String, annotations: String, images: String = ".") throws -> RetrievalDataset {
         let dataset = try DatasetFolder(folder)
         let (file, data) = try dataset.read(annotations)
-        guard let top = try parseJSON(data, file: file) as? [String: Any] else {
+        guard let top = try parseJSON(data, file: file).object else {
             throw BenchmarkError.unreadableFile(file: file, message: "expected a JSON object with 'images' and 'annotations'")
         }
-        guard let imageList = top["images"] as? [Any] else {
+        guard let imageList = top["images"]?.array else {
             throw BenchmarkError.malformedEntry(file: file, entry: "(top level)", field: "images", message: "missing or not a list")
         }
-        guard let annotationList = top["annotations"] as? [Any] else {
+        guard let annotationList = top["annotations"]?.array else {
             throw BenchmarkError.malformedEntry(file: file, entry: "(top level)", field: "annotations", message: "missing or not a list")
         }
         let imageFolder = try dataset.resolve(images, file: file, entry: "(images folder)")

@@ -49,11 +49,42 @@ struct DatasetFolder {
     }
 }
 
-func parseJSON(_ data: Data, file: String) throws -> Any {
+/// A parsed JSON value. Decoded with Swift's strict decoder, so `0` is never mistaken for
+/// `false` (Foundation's JSONSerialization returns both as NSNumber on Linux).
+enum JSONValue: Decodable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null; return }
+        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
+        if let d = try? c.decode(Double.self) { self = .number(d); return }
+        if let s = try? c.decode(String.self) { self = .string(s); return }
+        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
+        self = .object(try c.decode([String: JSONValue].self))
+    }
+
+    var array: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
+    var object: [String: JSONValue]? { if case let .object(o) = self { return o }; return nil }
+    var string: String? { if case let .string(s) = self { return s }; return nil }
+
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .array: return "a list"
+        case .object: return "an object"
+        }
+    }
+}
+
+func parseJSON(_ data: Data, file: String) throws -> JSONValue {
     do {
-        return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        return try JSONDecoder().decode(JSONValue.self, from: data)
     } catch {
-        throw BenchmarkError.unreadableFile(file: file, message: "not valid JSON: \(error.localizedDescription)")
+        throw BenchmarkError.unreadableFile(file: file, message: "not valid JSON: \(describeDecodingError(error))")
     }
 }
 
@@ -61,11 +92,11 @@ func parseJSON(_ data: Data, file: String) throws -> Any {
 struct JSONEntry {
     let file: String
     let entry: String
-    let object: [String: Any]
+    let object: [String: JSONValue]
 
-    init(_ value: Any, file: String, entry: String) throws {
-        guard let o = value as? [String: Any] else {
-            throw BenchmarkError.malformedEntry(file: file, entry: entry, field: "(entry)", message: "expected a JSON object")
+    init(_ value: JSONValue, file: String, entry: String) throws {
+        guard let o = value.object else {
+            throw BenchmarkError.malformedEntry(file: file, entry: entry, field: "(entry)", message: "expected a JSON object, got \(value.typeName)")
         }
         self.file = file
         self.entry = entry
@@ -76,11 +107,19 @@ struct JSONEntry {
         .malformedEntry(file: file, entry: entry, field: field, message: message)
     }
 
-    func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
+    func has(_ key: String) -> Bool {
+        if let v = object[key], case .null = v { return false }
+        return object[key] != nil
+    }
+
+    func value(_ key: String) throws -> JSONValue {
+        guard has(key), let v = object[key] else { throw fail(key, "missing") }
+        return v
+    }
 
     func string(_ key: String) throws -> String {
-        guard let v = object[key], !(v is NSNull) else { throw fail(key, "missing") }
-        guard let s = v as? String else { throw fail(key, "expected a string, got \(typeName(v))") }
+        let v = try value(key)
+        guard let s = v.string else { throw fail(key, "expected a string, got \(v.typeName)") }
         return s
     }
 
@@ -88,42 +127,28 @@ struct JSONEntry {
         has(key) ? try string(key) : nil
     }
 
-    /// Numbers; integer ids are also accepted as strings of digits.
     func number(_ key: String) throws -> Double {
-        guard let v = object[key], !(v is NSNull) else { throw fail(key, "missing") }
-        if v is Bool { throw fail(key, "expected a number, got a boolean") }
-        if let d = v as? Double { return d }
-        if let i = v as? Int { return Double(i) }
-        if let n = v as? NSNumber { return n.doubleValue }
-        throw fail(key, "expected a number, got \(typeName(v))")
+        let v = try value(key)
+        guard case let .number(d) = v else { throw fail(key, "expected a number, got \(v.typeName)") }
+        return d
     }
 
+    /// Ids are strings or integers in the published files; both become text.
     func idText(_ key: String) throws -> String {
-        guard let v = object[key], !(v is NSNull) else { throw fail(key, "missing") }
-        if let s = v as? String { return s }
-        if let i = v as? Int { return String(i) }
-        if let d = v as? Double, d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
-        throw fail(key, "expected an id (string or integer), got \(typeName(v))")
+        let v = try value(key)
+        switch v {
+        case let .string(s): return s
+        case let .number(d) where d == d.rounded() && abs(d) < 1e15: return String(Int(d))
+        default: throw fail(key, "expected an id (string or integer), got \(v.typeName)")
+        }
     }
 
     func strings(_ key: String) throws -> [String] {
-        guard let v = object[key], !(v is NSNull) else { throw fail(key, "missing") }
-        guard let a = v as? [Any] else { throw fail(key, "expected a list of strings, got \(typeName(v))") }
+        let v = try value(key)
+        guard let a = v.array else { throw fail(key, "expected a list of strings, got \(v.typeName)") }
         return try a.enumerated().map { k, x in
-            guard let s = x as? String else { throw fail("\(key)[\(k)]", "expected a string, got \(typeName(x))") }
+            guard let s = x.string else { throw fail("\(key)[\(k)]", "expected a string, got \(x.typeName)") }
             return s
         }
-    }
-}
-
-func typeName(_ v: Any) -> String {
-    switch v {
-    case is String: return "a string"
-    case is Bool: return "a boolean"
-    case is Int, is Double, is NSNumber: return "a number"
-    case is [Any]: return "a list"
-    case is [String: Any]: return "an object"
-    case is NSNull: return "null"
-    default: return "\(type(of: v))"
     }
 }

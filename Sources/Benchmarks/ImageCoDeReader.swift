@@ -6,12 +6,12 @@ public enum ImageCoDeReader {
     public static func read(folder: String, annotations: String = "valid_data.json", imagesPerSet: Int = 10) throws -> [ImageCoDeItem] {
         let dataset = try DatasetFolder(folder)
         let (file, data) = try dataset.read(annotations)
-        guard let sets = try parseJSON(data, file: file) as? [String: Any] else {
+        guard let sets = try parseJSON(data, file: file).object else {
             throw BenchmarkError.unreadableFile(file: file, message: "expected a JSON object {set: {index: description}}")
         }
         var items: [ImageCoDeItem] = []
         for setName in sets.keys.sorted() {
-            guard let descriptions = sets[setName] as? [String: Any] else {
+            guard let descriptions = sets[setName]?.object else {
                 throw BenchmarkError.malformedEntry(file: file, entry: "set '\(setName)'", field: setName, message: "expected an object {index: description}")
             }
             let setFolder = try dataset.resolve("image-sets/" + setName, file: file, entry: "set '\(setName)'")
@@ -26,9 +26,9 @@ public enum ImageCoDeReader {
                     throw BenchmarkError.malformedEntry(file: file, entry: "set '\(setName)'", field: key,
                                                         message: "image index must be an integer in 0..<\(imagesPerSet)")
                 }
-                guard let text = value as? String else {
+                guard let text = value.string else {
                     throw BenchmarkError.malformedEntry(file: file, entry: "set '\(setName)'", field: key,
-                                                        message: "expected a description string, got \(typeName(value))")
+                                                        message: "expected a description string, got \(value.typeName)")
                 }
                 return (k, text)
             }
