@@ -230,3 +230,38 @@ final class ResultFileTests: XCTestCase {
         XCTAssertEqual(formatFixed(3, digits: 0), "3")
     }
 }
+
+final class EvaluationPlumbingTests: XCTestCase {
+    func testItemScoresCarryTargetsAndGroupsFromTheDataset() throws {
+        let world = try ShapesWorld(ShapesWorldConfig(seed: 2))
+        let aro = try world.dataset(.vgRelation, count: 3)
+        XCTAssertEqual(aro.task.metricProtocol, .aro)
+        guard case let .aro(_, items) = aro.task else { return XCTFail() }
+        let record = try aro.task.itemScores(2, scores: [[0.1, 0.4]])
+        XCTAssertEqual(record.target, [1])
+        XCTAssertEqual(record.group, items[2].group)
+        XCTAssertThrowsError(try aro.task.itemScores(3, scores: [[0, 1]]))
+
+        let r = try world.dataset(.retrieval, count: 4)
+        XCTAssertEqual(try r.task.itemScores(3, scores: []).target, [3])
+        XCTAssertNil(try world.dataset(.training, count: 2).task.metricProtocol)
+        XCTAssertEqual(AROVariant.vgAttribution.paperMacroPolicy.minimumCount, 25)
+
+        // An oracle that scores each Winoground caption-image pair by the caption's truth gets 100%.
+        let wino = try world.dataset(.winoground, count: 6)
+        guard case let .winoground(ws) = wino.task else { return XCTFail() }
+        let records = try ws.enumerated().map { i, item -> ItemScores in
+            let scenes = [item.image0, item.image1].map { s -> ShapesScene in
+                if case let .scene(x) = s { return x }
+                return ShapesScene(objects: [])
+            }
+            let scores = try [item.caption0, item.caption1].map { c in
+                try scenes.map { s in s.truth(of: try XCTUnwrap(CaptionMeaning.parse(c))) == .isTrue ? 1.0 : 0.0 }
+            }
+            return try wino.task.itemScores(i, scores: scores)
+        }
+        let result = try EvaluationResult(method: "oracle", task: wino.name, protocol: .winoground, totalItems: 6, items: records)
+        XCTAssertEqual(result.metrics.map(\.value), [1, 1, 1])
+        XCTAssertThrowsError(try EvaluationResult(method: "m", task: "t", protocol: .winoground, totalItems: 6, items: records + [records[0]]))
+    }
+}
