@@ -137,6 +137,16 @@ public struct DiagonalGaussian: Sendable {
         }
         return try mean + std * noise
     }
+
+    /// A sample drawn with the project's seeded normal generator: the same seed gives the same latents.
+    public func sample(seed: UInt64) throws -> Tensor {
+        var generator = RandomGenerator(seed: seed)
+        return try sample(generator: &generator)
+    }
+
+    public func sample(generator: inout RandomGenerator) throws -> Tensor {
+        try sample(noise: generator.normal(mean.shape))
+    }
 }
 
 /// diffusers' `AutoencoderKL`: encode images in [-1, 1] to a posterior over latents, decode latents

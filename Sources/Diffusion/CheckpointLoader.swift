@@ -159,54 +159,8 @@ extension AutoencoderKL {
 
 // MARK: - safetensors
 
-/// Reads every tensor of a `.safetensors` file as Float32 (F32, F16 and BF16), one tensor at a time
-/// so only the converted values stay in memory.
-/// The one place that touches the file format; it gives way to `Tensors.SafeTensorsFile` once that lands.
+/// Every tensor of a `.safetensors` file as Float32 (F32, F16 and BF16 convert exactly), converted
+/// one tensor at a time from the mapped file so loading peaks near the Float32 size of the weights.
 func readSafetensors(_ url: URL) throws -> [String: Tensor] {
-    let path = url.path
-    func fail(_ message: String) -> CheckpointError { .file(path: path, message: message) }
-    guard let handle = FileHandle(forReadingAtPath: path) else { throw fail("cannot open") }
-    defer { try? handle.close() }
-    func read(_ offset: UInt64, _ count: Int) throws -> Data {
-        try handle.seek(toOffset: offset)
-        guard let data = try handle.read(upToCount: count), data.count == count else { throw fail("truncated file") }
-        return data
-    }
-    let size = try handle.seekToEnd()
-    guard size >= 8 else { throw fail("too short for a safetensors header") }
-    let headerLength = try read(0, 8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-    guard headerLength <= size - 8, headerLength < 100_000_000 else { throw fail("header length \(headerLength) does not fit the file") }
-    guard let header = try JSONSerialization.jsonObject(with: read(8, Int(headerLength))) as? [String: Any] else {
-        throw fail("header is not a JSON object")
-    }
-    let dataStart = 8 + headerLength, dataSize = size - dataStart
-    var tensors: [String: Tensor] = [:]
-    for (name, entry) in header where name != "__metadata__" {
-        guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String, let shape = e["shape"] as? [Int],
-              let offsets = e["data_offsets"] as? [Int], offsets.count == 2 else {
-            throw fail("tensor '\(name)': malformed entry")
-        }
-        let width: Int
-        switch dtype {
-        case "F32": width = 4
-        case "F16", "BF16": width = 2
-        default: throw fail("tensor '\(name)': dtype \(dtype) is not supported (F32, F16, BF16)")
-        }
-        let count = shape.reduce(1, *)
-        guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * width,
-              UInt64(offsets[1]) <= dataSize else {
-            throw fail("tensor '\(name)': shape \(formatShape(shape)) of \(dtype) does not match bytes \(offsets[0])..<\(offsets[1]) of \(dataSize)")
-        }
-        let bytes = try read(dataStart + UInt64(offsets[0]), count * width)
-        var values = [Float](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            switch dtype {
-            case "F32": for i in 0..<count { values[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
-            case "F16": for i in 0..<count { values[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }
-            default: for i in 0..<count { values[i] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
-            }
-        }
-        tensors[name] = try Tensor(shape: shape, scalars: values)
-    }
-    return tensors
+    try SafeTensorsFile(path: url.path).loadAll()
 }

@@ -46,8 +46,8 @@ public enum CheckpointSaver {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let json = try encoder.encode(config)
         try json.write(to: folder.appendingPathComponent("config.json"))
-        let tensors = weights.parameters.map { ($0.key, $0.value.value) }
-        try writeSafetensors(tensors, to: folder.appendingPathComponent("diffusion_pytorch_model.safetensors"))
+        let tensors = weights.parameters.mapValues(\.value)
+        try SafeTensors.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent("diffusion_pytorch_model.safetensors").path)
     }
 }
 
@@ -69,28 +69,3 @@ extension AutoencoderKL {
     }
 }
 
-/// Writes F32 tensors as a `.safetensors` file (header padded to 8 bytes), streaming one tensor at a
-/// time so no second copy of the weights is built in memory.
-/// The one place that writes the format; it gives way to the Tensors module's writer once that lands.
-func writeSafetensors(_ tensors: [(String, Tensor)], to url: URL) throws {
-    let sorted = tensors.sorted { $0.0 < $1.0 }
-    var header: [String: Any] = ["__metadata__": ["format": "pt"]]
-    var offset = 0
-    for (name, t) in sorted {
-        header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]] as [String: Any]
-        offset += 4 * t.count
-    }
-    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-    json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
-    guard FileManager.default.createFile(atPath: url.path, contents: nil), let handle = FileHandle(forWritingAtPath: url.path) else {
-        throw CheckpointError.file(path: url.path, message: "cannot create")
-    }
-    defer { try? handle.close() }
-    var length = UInt64(json.count).littleEndian
-    try handle.write(contentsOf: Data(bytes: &length, count: 8))
-    try handle.write(contentsOf: json)
-    for (_, t) in sorted {
-        let data = t.scalars.withUnsafeBufferPointer { Data(buffer: $0) }  // little-endian hosts only (x86-64, arm64)
-        try handle.write(contentsOf: data)
-    }
-}
