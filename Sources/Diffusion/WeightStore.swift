@@ -30,6 +30,13 @@ public final class WeightStore: @unchecked Sendable {
 
     public func contains(_ key: String) -> Bool { values[key] != nil }
 
+    /// Moves an unread value to a new key: for checkpoints that spell a layer's name the older way
+    /// (the VAE's legacy `query/key/value/proj_attn`), so the model and `save` see current names.
+    public func rename(_ old: String, to new: String) {
+        guard let v = values.removeValue(forKey: old) else { return }
+        values[new] = v
+    }
+
     /// The parameter at `key`, which must have `shape` when given.
     public func parameter(_ key: String, shape: [Int]? = nil) throws -> Parameter {
         if let p = read[key] { return p }
@@ -44,6 +51,12 @@ public final class WeightStore: @unchecked Sendable {
         read[key] = p
         values[key] = nil  // the parameter owns the memory now
         return p
+    }
+
+    /// Drops `key` if present without making it a parameter: for buffers a checkpoint may carry that
+    /// are not weights (e.g. CLIP's `position_ids`), so they are neither reported nor saved.
+    public func discard(_ key: String) {
+        values[key] = nil
     }
 
     /// Every parameter read so far, by key (what `save` writes and training updates).

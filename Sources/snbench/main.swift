@@ -5,6 +5,7 @@
 //   snbench --blas-core      the OPENBLAS_CORETYPE sn would relaunch with ("" when none)
 //   snbench --blas-summary   library, active kernel and CPU, as `sn --version` shows them
 //   snbench --load FILE      loads every tensor of a safetensors file; prints time and peak memory
+//   snbench unet small|sd15  UNet forward seconds and peak RSS (see scripts/bench_unet.py)
 @preconcurrency import Glibc
 import Foundation
 import Tensors
@@ -83,6 +84,14 @@ func report(_ name: String, _ gflops: Double) {
 func filled(_ shape: [Int], seed: UInt64) throws -> Tensor {
     var generator = RandomGenerator(seed: seed)
     return try generator.uniform(shape, lo: -1, hi: 1)
+}
+
+if arguments.first == "unet" {
+    do { try UNetBenchmark.run(Array(arguments.dropFirst())) } catch {
+        fputs("snbench: \(error)\n", stderr)
+        exit(1)
+    }
+    exit(0)
 }
 
 do {
