@@ -9,26 +9,45 @@ struct NormalizedRuns {
     let channelStride: Int
     let channels: Int
 
-    /// y = (x - mean) * rstd * w[c] + b[c]; returns y, xhat and rstd per run.
-    func forward(_ x: [Float], _ w: [Float]?, _ b: [Float]?, eps: Float) -> (y: [Float], xhat: [Float], rstd: [Float]) {
-        var y = [Float](repeating: 0, count: x.count), xhat = y
+    /// y = (x - mean) * rstd * w[c] + b[c]; returns y, xhat (only when `keepXhat`, for the
+    /// backward pass) and rstd per run. Runs are split across threads; each run's statistics
+    /// are summed in Double by one thread in a fixed order.
+    func forward(_ x: [Float], _ w: [Float]?, _ b: [Float]?, eps: Float, keepXhat: Bool) -> (y: [Float], xhat: [Float], rstd: [Float]) {
+        var y = [Float](repeating: 0, count: x.count)
+        var xhat = [Float](repeating: 0, count: keepXhat ? x.count : 0)
         var rstd = [Float](repeating: 0, count: runs)
-        for r in 0..<runs {
-            let base = r * size
-            var mean = 0.0
-            for i in 0..<size { mean += Double(x[base + i]) }
-            mean /= Double(size)
-            var variance = 0.0
-            for i in 0..<size { let d = Double(x[base + i]) - mean; variance += d * d }
-            variance /= Double(size)
-            let rs = Float(1 / (variance + Double(eps)).squareRoot())
-            rstd[r] = rs
-            let m = Float(mean)
-            for i in 0..<size {
-                let h = (x[base + i] - m) * rs
-                xhat[base + i] = h
-                let c = ((base + i) / channelStride) % channels
-                y[base + i] = h * (w?[c] ?? 1) + (b?[c] ?? 0)
+        let wv = w ?? [Float](repeating: 1, count: channels), bv = b ?? [Float](repeating: 0, count: channels)
+        let size = self.size, stride = Swift.max(channelStride, 1), channels = self.channels
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                xhat.withUnsafeMutableBufferPointer { hb in
+                    rstd.withUnsafeMutableBufferPointer { rb in
+                        Parallel.forEachChunk(runs, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(size, 1))) { range in
+                            for r in range {
+                                let base = r * size
+                                var sum = 0.0
+                                for i in base..<(base + size) { sum += Double(xb[i]) }
+                                let mean = sum / Double(size)
+                                var sq = 0.0
+                                for i in base..<(base + size) { let d = Double(xb[i]) - mean; sq += d * d }
+                                let rs = Float(1 / (sq / Double(size) + Double(eps)).squareRoot())
+                                rb[r] = rs
+                                let m = Float(mean)
+                                if keepXhat {
+                                    for i in base..<(base + size) { hb[i] = (xb[i] - m) * rs }
+                                }
+                                // One scale and shift per stretch of `stride` elements sharing a channel.
+                                var start = base
+                                while start < base + size {
+                                    let c = (start / stride) % channels
+                                    let scale = rs * wv[c], shift = bv[c]
+                                    for i in start..<(start + stride) { yb[i] = (xb[i] - m) * scale + shift }
+                                    start += stride
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return (y, xhat, rstd)
@@ -85,7 +104,8 @@ extension Tensor {
     }
 
     private func normalized(_ runs: NormalizedRuns, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
-        let (y, xhat, rstd) = runs.forward(scalars, weight?.scalars, bias?.scalars, eps: eps)
+        let recording = GradMode.isEnabled && (node != nil || weight?.node != nil || bias?.node != nil)
+        let (y, xhat, rstd) = runs.forward(scalars, weight?.scalars, bias?.scalars, eps: eps, keepXhat: recording)
         let w = weight?.scalars
         var inputs = [self]
         if let weight { inputs.append(weight) }
