@@ -152,3 +152,48 @@ public struct BenchmarkDataset: Sendable {
         self.task = task
     }
 }
+
+extension BenchmarkTask {
+    /// The protocol that scores this task; nil for training data.
+    public var metricProtocol: MetricProtocol? {
+        switch self {
+        case .winoground: return .winoground
+        case .imageCoDe: return .imageCoDe
+        case .aro: return .aro
+        case .retrieval: return .retrieval
+        case .training: return nil
+        }
+    }
+
+    /// The record of unit `index` (an item; for retrieval, gallery image `index`) holding
+    /// `scores` laid out as `MetricProtocol` describes, with its id, target and group filled in.
+    public func itemScores(_ index: Int, scores: [[Double]]) throws -> ItemScores {
+        guard index >= 0, index < count else {
+            throw BenchmarkError.invalidArgument(op: "evaluate", message: "item \(index) outside 0..<\(count)")
+        }
+        switch self {
+        case let .winoground(xs):
+            return ItemScores(index: index, id: xs[index].id, scores: scores, group: xs[index].tag)
+        case let .imageCoDe(xs):
+            return ItemScores(index: index, id: xs[index].id, scores: scores, target: [xs[index].target])
+        case let .aro(_, xs):
+            return ItemScores(index: index, id: xs[index].id, scores: scores, target: [xs[index].trueIndex], group: xs[index].group)
+        case let .retrieval(r):
+            let id = index < r.imageIDs.count ? r.imageIDs[index] : String(index)
+            return ItemScores(index: index, id: id, scores: scores, target: r.imageCaptions[index])
+        case .training:
+            throw BenchmarkError.invalidArgument(op: "evaluate", message: "training data has no evaluation protocol")
+        }
+    }
+}
+
+extension AROVariant {
+    /// The macro average as the ARO paper reports it for the real data (`.all` suits ShapesWorld).
+    public var paperMacroPolicy: MacroPolicy {
+        switch self {
+        case .vgRelation: return .vgRelation
+        case .vgAttribution: return .vgAttribution
+        case .cocoOrder, .flickrOrder: return .all
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Which protocol turns item scores into metrics.
 public enum MetricProtocol: String, Codable, CaseIterable, Sendable {
@@ -104,6 +105,15 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
         self.bootstrap = bootstrap
         self.macroPolicy = macroPolicy
         self.items = items.sorted { $0.index < $1.index }
+        guard totalItems >= 0 else {
+            throw BenchmarkError.invalidArgument(op: "evaluate", message: "total item count must be non-negative, got \(totalItems)")
+        }
+        for (a, b) in zip(self.items, self.items.dropFirst()) where a.index == b.index {
+            throw BenchmarkError.invalidArgument(op: "evaluate", message: "item \(a.index) appears twice")
+        }
+        if let bad = self.items.first(where: { $0.index < 0 || $0.index >= totalItems }) {
+            throw BenchmarkError.invalidArgument(op: "evaluate", message: "item index \(bad.index) outside 0..<\(totalItems)")
+        }
         let partialGallery = metricProtocol == .retrieval && self.items.count < totalItems
         metrics = partialGallery ? [] : try computeMetrics(metricProtocol, self.items, bootstrap: bootstrap, macro: macroPolicy)
     }
@@ -131,8 +141,8 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
 
     /// Writes `<base>.json` and `<base>.csv`, each atomically.
     public func write(to base: String) throws {
-        try atomicWrite(try jsonData(), to: base + ".json")
-        try atomicWrite(Data(csv().utf8), to: base + ".csv")
+        try AtomicFile.write([UInt8](try jsonData()), to: base + ".json")
+        try AtomicFile.write(Array(csv().utf8), to: base + ".csv")
     }
 
     public static func read(_ path: String) throws -> EvaluationResult {

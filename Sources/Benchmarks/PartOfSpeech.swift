@@ -31,6 +31,8 @@ public enum PartOfSpeechTagger {
                w.hasSuffix("ed") || w.hasSuffix("en") {
                 tags[i] = .adjective
             }
+            // "banana's": the possessive after a noun; "it's": the verb.
+            if w == "'s", prev == .noun { tags[i] = .particle }
             // "on the back of", "on top of": place words before "of" are nouns.
             if relationalNouns.contains(w), w != "left", w != "right", i + 1 < tokens.count, tokens[i + 1].lowercased() == "of" {
                 tags[i] = .noun
@@ -137,6 +139,7 @@ public enum PartOfSpeechTagger {
         "lined", "surrounded", "painted", "perched", "attached", "mounted", "kicked", "flowered", "cut",
         "throw", "throws", "stand", "overlooking", "videos", "leads", "lead", "rubbing",
         "get", "gets", "take", "takes", "make", "makes", "go", "goes", "has", "sleeps", "sleep", "jumps", "jump",
+        "lying", "tying", "dying", "eyeing",
         "swims", "swim", "watches", "watch", "points", "point", "leans", "lean", "rests", "rest", "smiles", "smile",
     ]
 
@@ -146,7 +149,7 @@ public enum PartOfSpeechTagger {
         // -ing / -ed nouns the suffix rules would get wrong
         "building", "buildings", "ceiling", "clothing", "painting", "paintings", "railing", "ring", "king",
         "thing", "things", "evening", "morning", "wedding", "icing", "frosting", "parking", "bed", "shed",
-        "sled", "field", "bread", "head", "sled", "stand", "bird", "herd", "seed", "feed", "sled", "lid",
+        "moped", "sled", "field", "bread", "head", "sled", "stand", "bird", "herd", "seed", "feed", "sled", "lid",
         "family", "fly", "only", "belly", "jelly", "bully", "lily", "rally", "trolly", "trolley", "pony",
         "sky", "city", "body", "baby", "toy", "boy", "guy", "key", "tray", "day", "way", "lady", "puppy", "kitty",
         "dirt", "traffic", "picnic", "music", "plastic", "fabric", "graphic", "clinic",

@@ -181,13 +181,13 @@ public struct ShapesWorld: Sendable {
         throw failure("VG-Attribution item", index)
     }
 
-    /// COCO-Order style: the caption first, then ARO's four word-order perturbations of it.
+    /// COCO-Order style: the caption first, then ARO's four word-order perturbations of it,
+    /// drawn exactly as `AROReader.readOrder` draws them for this set written to disk.
     public func orderItem(index: Int) throws -> AROItem {
         var rng = generator(.order, index)
         guard let a = sampler.labeledScene(&rng) else { throw failure("Order item", index) }
-        let text = a.caption.text
-        let perturbed = AROPerturbation.allCases.map { $0.apply(text, &rng) }
-        return AROItem(id: String(index), image: .scene(a.scene), captions: [text] + perturbed, trueIndex: 0)
+        return AROItem(id: "\(index)_0", image: .scene(a.scene),
+                       captions: AROOrder.options(for: a.caption.text, seed: config.seed, index: index), trueIndex: 0)
     }
 
     public func aroItems(_ variant: AROVariant, count: Int) throws -> [AROItem] {

@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 
 /// transformers' `CLIPTextModel`: token + position embeddings, pre-LN transformer layers under a causal
@@ -157,5 +158,18 @@ struct CLIPMLP: Sendable {
         case .quickGelu: return try fc2(h.quickGelu())
         case .gelu: return try fc2(h.gelu())
         }
+    }
+}
+
+extension CLIPTextModel {
+    /// Writes `config.json` and `model.safetensors` (F32, `text_model.` names) into `folder`: a
+    /// transformers `CLIPTextModel` folder, as a pipeline's `text_encoder/` holds it.
+    public func save(into folder: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json = try encoder.encode(config)
+        try AtomicFile.write([UInt8](json), to: folder.appendingPathComponent("config.json").path)
+        try SafeTensors.write(parameters.mapValues(\.value), metadata: ["format": "pt"],
+                              to: folder.appendingPathComponent("model.safetensors").path)
     }
 }

@@ -125,6 +125,12 @@ public struct NoiseSchedule: Sendable {
     /// The forward process, one timestep per batch row (or one for all rows):
     /// x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) e.
     public func addNoise(_ original: Tensor, noise: Tensor, timesteps: [Int]) throws -> Tensor {
+        try NoiseSchedule.addNoise(original, noise: noise, timesteps: timesteps, alphasCumprod: alphasCumprod)
+    }
+
+    /// The one implementation of the forward process, for any table of abar_t. The samples are
+    /// data (images, latents), so no gradient flows through it.
+    public static func addNoise(_ original: Tensor, noise: Tensor, timesteps: [Int], alphasCumprod: [Float]) throws -> Tensor {
         guard original.shape == noise.shape else {
             throw DiffusionError.shapeMismatch(op: "add_noise (noise like the samples)", expected: original.shape, found: noise.shape)
         }
@@ -137,7 +143,11 @@ public struct NoiseSchedule: Sendable {
         let perRow = rows == 0 ? 0 : x.count / rows
         var out = [Float](repeating: 0, count: x.count)
         for r in 0..<rows {
-            let abar = try alphaCumprod(at: timesteps.count == 1 ? timesteps[0] : timesteps[r], op: "add_noise")
+            let t = timesteps.count == 1 ? timesteps[0] : timesteps[r]
+            guard t >= 0 && t < alphasCumprod.count else {
+                throw DiffusionError.invalidArgument(op: "add_noise", message: "timestep \(t) is outside 0..<\(alphasCumprod.count)")
+            }
+            let abar = alphasCumprod[t]
             let a = abar.squareRoot(), b = (1 - abar).squareRoot()
             for i in r * perRow..<(r + 1) * perRow { out[i] = a * x[i] + b * e[i] }
         }

@@ -72,7 +72,7 @@ extension Gnuplot {
         let size = figure.size ?? FigureLayout.defaultSize(for: figure)
         do {
             try draw(figure, terminal: .sixel(size), output: output, in: directory)
-        } catch let PlotError.gnuplot(message) where message.contains("unknown or ambiguous terminal type") {
+        } catch let PlotError.gnuplot(message, _) where message.contains("unknown or ambiguous terminal type") {
             return nil
         }
         guard let data = FileManager.default.contents(atPath: output), !data.isEmpty else {

@@ -49,7 +49,7 @@ public struct Gnuplot: Sendable {
         let rc = sn_gnuplot_run(executable, commands, stderrPath, &exitStatus, &message, message.count)
         let stderrText = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
         if let error = GnuplotDiagnostics.error(in: stderrText) {
-            throw PlotError.gnuplot(message: error)
+            throw PlotError.gnuplot(message: error.message, command: error.command)
         }
         guard rc == 0 else {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

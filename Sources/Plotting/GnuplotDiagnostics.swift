@@ -3,26 +3,28 @@ import Foundation
 /// Reads gnuplot's standard error the way a person would: warnings are noise, an error
 /// is a line `line N: message`, shown with the echoed command and caret above it.
 enum GnuplotDiagnostics {
-    /// gnuplot's error text, or nil when it only warned (or said nothing).
-    static func error(in stderr: String) -> String? {
+    /// gnuplot's error messages (without the `line N:` prefix, one per line) and the
+    /// command it echoed for the first one; nil when it only warned or said nothing.
+    static func error(in stderr: String) -> (message: String, command: String?)? {
         let lines = stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var blocks: [String] = []
-        for (index, line) in lines.enumerated() where isError(line) {
-            var block: [String] = []
+        var messages: [String] = []
+        var command: String? = nil
+        for (index, line) in lines.enumerated() {
+            guard let text = errorText(line) else { continue }
+            messages.append(text)
             // gnuplot echoes the failing command ("gnuplot> ...") and a caret line above.
-            if index >= 2, lines[index - 2].hasPrefix("gnuplot> "),
+            if command == nil, index >= 2, lines[index - 2].hasPrefix("gnuplot> "),
                lines[index - 1].trimmingCharacters(in: .whitespaces) == "^" {
-                block.append(lines[index - 2])
-                block.append(lines[index - 1])
+                command = String(lines[index - 2].dropFirst("gnuplot> ".count))
             }
-            block.append(line.trimmingCharacters(in: .whitespaces))
-            blocks.append(block.joined(separator: "\n"))
         }
-        return blocks.isEmpty ? nil : blocks.joined(separator: "\n")
+        return messages.isEmpty ? nil : (messages.joined(separator: "\n"), command)
     }
 
-    private static func isError(_ line: String) -> Bool {
-        guard let range = line.range(of: #"line [0-9]+: "#, options: .regularExpression) else { return false }
-        return !line[range.upperBound...].lowercased().hasPrefix("warning:")
+    /// The message of an error line `... line N: message`; nil for warnings and other lines.
+    private static func errorText(_ line: String) -> String? {
+        guard let range = line.range(of: #"line [0-9]+: "#, options: .regularExpression) else { return nil }
+        let text = line[range.upperBound...].trimmingCharacters(in: .whitespaces)
+        return text.lowercased().hasPrefix("warning:") ? nil : text
     }
 }

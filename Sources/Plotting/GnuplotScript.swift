@@ -119,7 +119,7 @@ struct GnuplotScript {
         addGrid(terminal)
         addKey(figure.legend, terminal: terminal)
         let ticks = chart.groups.enumerated().map { "\(GnuplotString.quoted($1)) \($0)" }
-        lines.append("set xtics (\(ticks.joined(separator: ", "))) nomirror")
+        lines.append("set xtics (\(ticks.joined(separator: ", "))) nomirror scale 0")
         lines.append("set xrange [-0.6:\(GnuplotString.number(Double(chart.groups.count) - 0.4))]")
         lines.append("set boxwidth \(GnuplotString.number(chart.barWidth * 0.95)) absolute")
         lines.append("set style fill solid 0.85 border lc rgb \"#333333\"")
@@ -142,7 +142,8 @@ struct GnuplotScript {
 
     private mutating func addImages(_ grid: ImageGrid, figure: Figure) {
         lines.append("unset key")
-        lines.append("unset border")
+        // A thin frame, so a white image still shows where it is on the white page.
+        lines.append("set border 15 lc rgb \"#aaaaaa\" lw 0.5")
         lines.append("unset xtics")
         lines.append("unset ytics")
         lines.append("set size ratio -1")

@@ -27,7 +27,7 @@ public struct ImagePanel: Sendable, Equatable {
         let images = try ImagePanel.panels(from: tensor)
         guard images.count == 1, let only = images.first else {
             throw PlotError.invalidData(
-                "imshow shows one image, got a batch of \(images.count) \(formatShape(tensor.shape)); use grid")
+                "one image expected, got a batch of \(images.count) \(formatShape(tensor.shape)); use grid for several")
         }
         self = only
         self.label = label

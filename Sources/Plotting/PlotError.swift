@@ -4,8 +4,9 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
     case gnuplotNotFound(binary: String)
     /// gnuplot could not be started, or died before reading its commands.
     case gnuplotFailed(message: String)
-    /// gnuplot ran and reported an error; `message` is gnuplot's own text.
-    case gnuplot(message: String)
+    /// gnuplot ran and reported an error: `message` is gnuplot's own text, `command`
+    /// the generated command it refused (for debugging; not part of the description).
+    case gnuplot(message: String, command: String?)
     /// Data that cannot be plotted (empty, mismatched lengths, wrong image shape).
     case invalidData(String)
     /// An output path whose extension names no format we write.
@@ -19,7 +20,7 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
             return "gnuplot not found (looked for '\(binary)'); install it, e.g. `apt-get install gnuplot-nox`"
         case let .gnuplotFailed(message):
             return "gnuplot failed: \(message)"
-        case let .gnuplot(message):
+        case let .gnuplot(message, _):
             return "gnuplot error: \(message)"
         case let .invalidData(message):
             return "cannot plot: \(message)"

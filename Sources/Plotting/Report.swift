@@ -3,11 +3,13 @@
 // API (the language wires `sn report` to this; nothing here knows the language):
 //
 //     let source = try String(contentsOfFile: "walk.sn", encoding: .utf8)
+//     let scratch = ...a temporary directory...
+//     FigureDisplay.mode = .collect(directory: scratch)  // plots become PNGs, not text
+//     defer { FigureDisplay.mode = .inline(sixel: false) }
 //     let report = Report.run(source: source, title: "walk", keepGoing: false) { cell in
-//         // run cell.code (its first line is line cell.firstLine of the script), capture
-//         // what it printed and the PNG files it drew (draw figures to files in report
-//         // mode, not as text plots), and turn an error into a message
-//         CellOutcome(output: printed, figures: pngPaths, error: message)
+//         // run cell.code (its first line is line cell.firstLine of the script),
+//         // capturing what it printed; an error becomes a message
+//         CellOutcome(output: printed, figures: FigureDisplay.takeCollected(), error: message)
 //     }
 //     try report.writeMarkdown(to: "out.md")   // figures copied to out_files/cell03-1.png ...
 //     try report.writeHTML(to: "out.html")     // one file, figures embedded as base64

@@ -100,11 +100,16 @@ public enum BLASKernel {
     /// back to a generic one and the user did not choose one. Call first thing in `main`.
     /// Returns normally (doing nothing) when no switch is needed or `execv` fails.
     public static func relaunchOnFastestKernel() {
+        relaunch(detected: activeCore)
+    }
+
+    /// The relaunch, given the core the library detected (tests pass a generic one).
+    static func relaunch(detected: String) {
         guard getenv(coreTypeVariable) == nil, getenv(relaunchMarker) == nil else { return }
-        let detected = activeCore
         guard let core = fasterCore(than: detected, features: .current) else { return }
         setenv(coreTypeVariable, core, 1)
         setenv(relaunchMarker, detected, 1)
+        fflush(stdout)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Still here: exec failed. Carry on with the slower kernel, which is still correct.
         let reason = errnoText()

@@ -1,1 +1,94 @@
-print("sn 0.1.0")
+import ArgumentParser
+import Foundation
+import REPL
+import Script
+import Tensors
+
+// TODO(infra): must stay the very first statement once it lands on main:
+// BLASKernel.relaunchOnFastestKernel()
+
+let version = "0.1.0"
+
+struct SN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sn",
+        abstract: "SoftNeg: a scripting REPL for probing and fine-tuning text-to-image diffusion models.",
+        discussion: """
+            sn                   open the REPL
+            sn file.sn [args]    run a script (args are visible as the list `args`)
+            sn -e 'expr'         evaluate and print the value
+            cat file.sn | sn     run a script from stdin
+            sn report file.sn -o out.md [--html] [--keep-going]
+                                 run a script as a notebook and write a report
+            Exit status: 0 success, 1 script error, 2 bad usage.
+            """,
+        version: version)
+
+    @Option(name: [.customShort("e"), .customLong("eval")], help: "Evaluate the code and print the value of its last expression.")
+    var expression: String?
+
+    @Argument(help: "A script to run.")
+    var script: String?
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments the script sees as the list `args`.")
+    var arguments: [String] = []
+
+    mutating func run() throws {
+        let interpreter = Interpreter()
+        if let expression {
+            interpreter.setVariable("args", .list(([script].compactMap { $0 } + arguments).map { .string($0) }))
+            throw ExitCode(Runner.run(expression, name: "<-e>", interpreter: interpreter, showResult: true))
+        }
+        if let script {
+            throw ExitCode(Runner.runFile(script, arguments: arguments, interpreter: interpreter))
+        }
+        if !Terminal.stdinIsTerminal {
+            throw ExitCode(Runner.runStandardInput(arguments: [], interpreter: interpreter))
+        }
+        let session = Session(interpreter: interpreter)
+        throw ExitCode(session.runInteractive(banner: "sn \(version) — :help for builtins and commands, Ctrl-D to quit"))
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sn report",
+        abstract: "Run a script as a notebook (cells split at '# %%') and write Markdown or HTML with outputs and figures.")
+
+    @Argument(help: "The script to run.") var script: String
+    @Option(name: .shortAndLong, help: "The report file to write.") var output: String
+    @Flag(help: "Write HTML instead of Markdown.") var html = false
+    @Flag(help: "Keep running the next cells after a cell fails.") var keepGoing = false
+
+    mutating func run() throws {
+        Terminal.writeError("error: 'sn report' is not available yet in this build (the report engine has not been wired in)\n")
+        throw ExitCode(1)
+    }
+}
+
+/// Usage errors exit with 2 (ArgumentParser's default is 64); help and version with 0.
+/// `report` is dispatched by hand: as a subcommand it would be shadowed by the script argument.
+func main<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String]) -> Never {
+    do {
+        var command = try type.parseAsRoot(arguments)
+        do {
+            try command.run()
+            exit(0)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        }
+    } catch {
+        if type.exitCode(for: error) == .success {
+            print(type.fullMessage(for: error))
+            exit(0)
+        }
+        FileHandle.standardError.write(Data((type.fullMessage(for: error) + "\n").utf8))
+        exit(2)
+    }
+}
+
+let commandLine = Array(CommandLine.arguments.dropFirst())
+if commandLine.first == "report" {
+    main(Report.self, Array(commandLine.dropFirst()))
+}
+main(SN.self, commandLine)

@@ -45,14 +45,16 @@ final class GnuplotErrorTests: XCTestCase {
         let dir = try ScratchDirectory()
         let bad = Figure.plot([Series(y: [-1, -2, -3])], logy: true)
         XCTAssertThrowsError(try Gnuplot().save(bad, to: dir.file("a.png"))) { error in
-            guard case let .gnuplot(message)? = error as? PlotError else { return XCTFail("\(error)") }
-            XCTAssertTrue(message.contains("all points y value undefined"), message)
+            guard case let .gnuplot(message, command)? = error as? PlotError else { return XCTFail("\(error)") }
+            XCTAssertEqual(message, "all points y value undefined!")
+            XCTAssertTrue(command?.hasPrefix("plot ") ?? false, "\(String(describing: command))")
+            XCTAssertEqual("\(error)", "gnuplot error: all points y value undefined!")
         }
         XCTAssertThrowsError(try Gnuplot().text(bad, columns: 80, rows: 24))
     }
 
     /// Samples of gnuplot 5.4's stderr (from `printf ... | gnuplot`).
-    func testDiagnosticsSeparateErrorsFromWarnings() {
+    func testDiagnosticsSeparateErrorsFromWarnings() throws {
         let error = """
             Warning: empty y range [0:0], adjusting to [-1:1]
 
@@ -61,12 +63,14 @@ final class GnuplotErrorTests: XCTestCase {
                      line 0: all points y value undefined!
 
             """
-        XCTAssertEqual(GnuplotDiagnostics.error(in: error),
-                       "gnuplot> plot [1:2] -x\n                      ^\nline 0: all points y value undefined!")
+        let found = try XCTUnwrap(GnuplotDiagnostics.error(in: error))
+        XCTAssertEqual(found.message, "all points y value undefined!")
+        XCTAssertEqual(found.command, "plot [1:2] -x")
         XCTAssertNil(GnuplotDiagnostics.error(in: "Warning: empty y range [2:2], adjusting to [1.98:2.02]\n"))
         XCTAssertNil(GnuplotDiagnostics.error(in: "\"x.gp\" line 3: warning: Skipping data file with no valid points\n"))
         XCTAssertNil(GnuplotDiagnostics.error(in: ""))
-        XCTAssertEqual(GnuplotDiagnostics.error(in: "         line 0: x_min should not equal x_max!\n"),
-                       "line 0: x_min should not equal x_max!")
+        let bare = try XCTUnwrap(GnuplotDiagnostics.error(in: "         line 0: x_min should not equal x_max!\n"))
+        XCTAssertEqual(bare.message, "x_min should not equal x_max!")
+        XCTAssertNil(bare.command)
     }
 }

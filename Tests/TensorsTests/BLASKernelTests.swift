@@ -109,6 +109,45 @@ final class BLASKernelTests: XCTestCase {
         }
     }
 
+    /// The relaunch end to end: a child test process pretends the library detected the generic
+    /// Prescott core and relaunches; the re-executed process must run the same test on the
+    /// fast kernel with the marker set, and must not relaunch again.
+    func testRelaunchReexecutesOnceOnTheFastKernel() throws {
+        let childFlag = "SOFTNEG_TEST_RELAUNCH_CHILD"
+        if ProcessInfo.processInfo.environment[childFlag] != nil {
+            BLASKernel.relaunch(detected: "Prescott")
+            print("relaunch child: \(BLASKernel.summary)")
+            return
+        }
+        guard let fast = BLASKernel.fasterCore(than: "Prescott", features: .current) else {
+            throw XCTSkip("this CPU has no faster kernel than Prescott")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment[childFlag] = "1"
+        environment[BLASKernel.coreTypeVariable] = nil
+        environment[BLASKernel.relaunchMarker] = nil
+        let output = try runThisTestBinary("TensorsTests.BLASKernelTests/testRelaunchReexecutesOnceOnTheFastKernel", environment)
+        XCTAssertTrue(output.contains("kernel \(fast) (chosen by sn; the library detected Prescott)"), output)
+        XCTAssertEqual(output.components(separatedBy: "relaunch child:").count, 2, "exactly one process reports:\n\(output)")
+    }
+
+    /// Runs one test of this binary in a child process with `environment`; fails unless it passed.
+    func runThisTestBinary(_ test: String, _ environment: [String: String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = [test]
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "\(test):\n\(output)")
+        XCTAssertTrue(output.contains("Executed 1 test, with 0 failures"), "\(test):\n\(output)")
+        return output
+    }
+
     /// Runs the sgemm check above in a child process of this test binary with each kernel
     /// forced through OPENBLAS_CORETYPE (the way sn's relaunch selects it).
     func testForcedSkylakeXAndHaswellKernelsAreCorrect() throws {
@@ -118,21 +157,10 @@ final class BLASKernelTests: XCTestCase {
         if features.level >= 2 { cores.append("Haswell") }
         try XCTSkipIf(cores.isEmpty, "this CPU runs neither kernel")
         for core in cores {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            process.arguments = ["TensorsTests.BLASKernelTests/testSgemmMatchesFloat64OnOddShapesAndAllTransposes"]
             var environment = ProcessInfo.processInfo.environment
             environment[BLASKernel.coreTypeVariable] = core
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0, "\(core):\n\(output)")
+            let output = try runThisTestBinary("TensorsTests.BLASKernelTests/testSgemmMatchesFloat64OnOddShapesAndAllTransposes", environment)
             XCTAssertTrue(output.contains("kernel \(core)"), "\(core) was not active:\n\(output)")
-            XCTAssertTrue(output.contains("Executed 1 test, with 0 failures"), "\(core):\n\(output)")
             if let line = output.split(separator: "\n").first(where: { $0.contains("worst error / bound") }) {
                 print("\(core): \(line)")
             }

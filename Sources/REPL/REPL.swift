@@ -1,1 +1,0 @@
-// The REPL module; see DESIGN.md.

@@ -1,0 +1,98 @@
+import Foundation
+import Tensors
+
+/// The language's own builtins: printing, sizes, conversions, running other scripts, help.
+public enum CoreBuiltins {
+    public static let builtins: [Builtin] = [
+        Builtin("print", [.init("values", variadic: true), .init("sep", .string, default: .string(" ")), .init("end", .string, default: .string("\n"))],
+                doc: "Writes the values, separated by sep, then end. Strings appear without quotes.") { args, ctx in
+            let p = ctx.interpreter.printer
+            let text = try args.list("values").map { p.str($0) }.joined(separator: try args.string("sep")) + args.string("end")
+            ctx.print(text)
+            return .none
+        },
+        Builtin("len", [.init("x")], returns: "number",
+                doc: "Number of elements of a list, characters of a string, fields of a record, rows of a tensor.") { args, _ in
+            switch args["x"] {
+            case .list(let l): return .number(Double(l.count))
+            case .string(let s): return .number(Double(s.count))
+            case .record(let r): return .number(Double(r.count))
+            case .range(let r): return .number(Double(r.count))
+            case .tensor(let t):
+                guard let first = t.shape.first else { throw ArgumentError(parameter: "x", "len: a tensor of shape [] has no length") }
+                return .number(Double(first))
+            case let other: throw ArgumentError(parameter: "x", "len: a \(other.typeName) has no length")
+            }
+        },
+        Builtin("range", [.init("start", .int), .init("end", .optional(.int), default: .noValue), .init("step", .int, default: .number(1))],
+                returns: "range", doc: "range(n) is 0, 1, ..., n-1; range(a, b, step) counts from a up to (not including) b.") { args, _ in
+            var start = try args.int("start")
+            var end = 0
+            if let e = try args.optionalInt("end") { end = e } else { end = start; start = 0 }
+            let step = try args.int("step")
+            guard step != 0 else { throw ArgumentError(parameter: "step", "range: step cannot be 0") }
+            return .range(IntRange(start: start, end: end, step: step))
+        },
+        Builtin("str", [.init("x")], returns: "string", doc: "The text print would show for x.") { args, ctx in
+            .string(ctx.interpreter.printer.str(args["x"]))
+        },
+        Builtin("num", [.init("x", .oneOf([.string, .number, .bool, .tensor]))], returns: "number",
+                doc: "A number from a string (\"2.5\"), a bool or a one-element tensor.") { args, _ in
+            switch args["x"] {
+            case .string(let s):
+                guard let d = Double(s.trimmingCharacters(in: .whitespaces)) else { throw ArgumentError(parameter: "x", "num: \"\(s)\" is not a number") }
+                return .number(d)
+            default: return .number(try args.number("x"))
+            }
+        },
+        Builtin("type", [.init("x")], returns: "string", doc: "The type of x: number, string, bool, none, list, record, tensor, function...") { args, _ in
+            .string(args["x"].typeName)
+        },
+        Builtin("keys", [.init("x", .oneOf([.record, .anyHost]))], returns: "list",
+                doc: "The field names of a record (or the members of a model, dataset or result), in order.") { args, _ in
+            switch args["x"] {
+            case .record(let r): return .list(r.keys.map { .string($0) })
+            case .host(let h): return .list(h.memberNames.map { .string($0) })
+            default: throw ArgumentError(parameter: "x", "keys: needs a record")
+            }
+        },
+        Builtin("append", [.init("list", .list), .init("value")], returns: "list",
+                doc: "A copy of the list with value added at the end (xs = append(xs, v)).") { args, ctx in
+            let l = try args.list("list")
+            try ctx.checkSize(l.count + 1, "the list")
+            return .list(l + [args["value"]])
+        },
+        Builtin("round", [.init("x", .tensor), .init("digits", .int, default: .number(0))], returns: "number | tensor",
+                doc: "Rounds to the given number of decimals (halves away from zero).") { args, _ in
+            let scale = Foundation.pow(10, Double(try args.int("digits")))
+            if case .number(let d) = args["x"] { return .number((d * scale).rounded() / scale) }
+            let t = try args.tensor("x")
+            return .tensor(try Tensor(shape: t.shape, scalars: t.scalars.map { Float((Double($0) * scale).rounded() / scale) }))
+        },
+        Builtin("run", [.init("path", .string)], doc: "Runs another .sn script in this session (its variables stay defined).") { args, ctx in
+            _ = try ctx.interpreter.runFile(try args.string("path"), span: ctx.span)
+            return .none
+        },
+        Builtin("help", [.init("name", .optional(.oneOf([.string, .callable])), default: .noValue)],
+                doc: "Shows a builtin's signature and doc line; help() lists every builtin.") { args, ctx in
+            ctx.print(try helpText(args["name"], ctx.interpreter) + "\n")
+            return .none
+        },
+    ]
+
+    /// The text `help(x)` and `:help x` print.
+    public static func helpText(_ v: Value, _ interpreter: Interpreter) throws -> String {
+        switch v {
+        case .none: return BuiltinRegistry.index(for: interpreter.builtins)
+        case .builtin(let b): return b.help
+        case .function(let f):
+            return Printer.plain.repr(.function(f)).dropFirst(4).dropLast() + "    (a function defined at \(f.file.name):\(f.file.location(of: f.decl.start).line))"
+        case .string(let name):
+            if let b = interpreter.builtin(named: name) { return b.help }
+            if let v = interpreter.variable(name), case .function = v { return try helpText(v, interpreter) }
+            throw ArgumentError(parameter: "name", "help: no builtin named '\(name)'" + Suggestions.hint(for: name, among: interpreter.builtinNames))
+        default:
+            throw ArgumentError(parameter: "name", "help: give a builtin or its name, e.g. help(sum) or help(\"sum\")")
+        }
+    }
+}

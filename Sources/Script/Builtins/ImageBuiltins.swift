@@ -1,0 +1,6 @@
+import Tensors
+
+/// Images and tensor files on disk.
+public enum ImageBuiltins {
+    public static let builtins: [Builtin] = []
+}

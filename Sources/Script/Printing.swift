@@ -1,0 +1,121 @@
+import Foundation
+import Tensors
+
+/// How values read on screen: `print` shows strings bare, the REPL and containers show them quoted.
+public struct Printer: Sendable {
+    public var width: Int
+
+    public init(width: Int) { self.width = Swift.max(20, width) }
+
+    public static let plain = Printer(width: 80)
+
+    /// The shortest text that reads back as the same Double: `7`, `2.5`, `1e-5`.
+    public static func formatNumber(_ d: Double) -> String {
+        if d.isNaN { return "nan" }
+        if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+        if d == d.rounded() && Swift.abs(d) < 1e16 { return String(Int64(d)) }
+        var s = "\(d)"
+        // Swift writes 1e-05 and 1e+16; the shorter forms read back the same.
+        if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            var mantissa = String(s[..<e]), exponent = String(s[s.index(after: e)...])
+            if mantissa.hasSuffix(".0") { mantissa.removeLast(2) }
+            let negative = exponent.hasPrefix("-")
+            exponent = String(exponent.drop { $0 == "+" || $0 == "-" })
+            while exponent.count > 1 && exponent.hasPrefix("0") { exponent.removeFirst() }
+            s = mantissa + "e" + (negative ? "-" : "") + exponent
+        }
+        return s
+    }
+
+    /// The form `print` and `str` use: strings without quotes, tensors in full.
+    public func str(_ v: Value) -> String {
+        if case .string(let s) = v { return s }
+        return display(v)
+    }
+
+    /// The REPL's echo: like `repr`, but a tensor shows its values over several lines.
+    public func display(_ v: Value) -> String {
+        switch v {
+        case .tensor(let t): return TensorFormatter(tensor: t, width: width).full()
+        default: return repr(v, indent: 0)
+        }
+    }
+
+    /// One value as it reads inside a list or record.
+    public func repr(_ v: Value) -> String { repr(v, indent: 0) }
+
+    func repr(_ v: Value, indent: Int) -> String {
+        switch v {
+        case .number(let d): return Printer.formatNumber(d)
+        case .string(let s): return quote(s)
+        case .bool(let b): return b ? "true" : "false"
+        case .none: return "none"
+        case .range(let r): return r.step == 1 ? "range(\(r.start), \(r.end))" : "range(\(r.start), \(r.end), \(r.step))"
+        case .tensor(let t): return TensorFormatter(tensor: t, width: width).compact()
+        case .function(let f):
+            let ps = f.decl.parameters.map { p in p.defaultValue.map { "\(p.name): \(f.file.slice($0.start, $0.end))" } ?? p.name }
+            return "<fn \(f.name)(\(ps.joined(separator: ", ")))>"
+        case .builtin(let b): return "<builtin \(b.signature)>"
+        case .host(let h): return h.description
+        case .list(let items):
+            let shown: [String]
+            if items.count > 1000 {
+                shown = items.prefix(3).map { repr($0, indent: indent + 2) } + ["..."] + items.suffix(3).map { repr($0, indent: indent + 2) }
+            } else {
+                shown = items.map { repr($0, indent: indent + 2) }
+            }
+            return layout(open: "[", close: "]", shown, indent: indent)
+        case .record(let r):
+            let shown = r.fields.map { "\(Printer.isIdentifier($0.key) ? $0.key : quote($0.key)): \(repr($0.value, indent: indent + 2))" }
+            return layout(open: "{", close: "}", shown, indent: indent)
+        }
+    }
+
+    /// One line when it fits, else one item per line.
+    func layout(open: String, close: String, _ items: [String], indent: Int) -> String {
+        let line = open + items.joined(separator: ", ") + close
+        if indent + line.count <= width && !line.contains("\n") { return line }
+        let pad = String(repeating: " ", count: indent + 2)
+        return open + "\n" + items.map { pad + $0 + ",\n" }.joined() + String(repeating: " ", count: indent) + close
+    }
+
+    static func isIdentifier(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+            && Keyword(rawValue: s) == nil
+    }
+
+    public func quote(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case "{": out += "\\{"
+            case "}": out += "\\}"
+            default:
+                if c.value < 0x20 || c.value == 0x7F {
+                    out += "\\u{\(String(c.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A few words about a value for error messages: ` (3)`, ` of shape [2,3]`.
+    public func shortSummary(_ v: Value) -> String {
+        switch v {
+        case .number(let d): return " (\(Printer.formatNumber(d)))"
+        case .string(let s): return " (" + quote(s.count > 24 ? String(s.prefix(24)) + "..." : s) + ")"
+        case .tensor(let t): return " of shape \(formatShape(t.shape))"
+        case .list(let l): return " of length \(l.count)"
+        case .bool(let b): return " (\(b))"
+        default: return ""
+        }
+    }
+}

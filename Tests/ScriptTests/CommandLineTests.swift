@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+
+/// The `sn` executable: modes and exit statuses (0 ok, 1 script error, 2 usage).
+final class CommandLineTests: XCTestCase {
+    func binary() throws -> URL {
+        try XCTUnwrap(snBinary, "build sn first (swift build), it is looked for next to the test bundle")
+    }
+
+    func testEvaluatePrintsTheValue() throws {
+        let r = try runProcess(try binary(), ["-e", "1+1"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.out, "2\n")
+    }
+
+    func testScriptSeesItsArguments() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sn-args-\(getpid()).sn")
+        try "print(args, len(args))\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try runProcess(try binary(), [file.path, "a", "--flag", "-x"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "[\"a\", \"--flag\", \"-x\"] 3\n")
+    }
+
+    func testScriptErrorExitsWithOneAndAMessageOnStderr() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sn-err-\(getpid()).sn")
+        try "print(1)\nprint(nope)\nprint(3)\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try runProcess(try binary(), [file.path], environment: ["NO_COLOR": "1"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.out, "1\n")
+        XCTAssertEqual(r.err, "\(file.path):2:7: error: no variable or function named 'nope'\n    print(nope)\n          ^~~~\n")
+    }
+
+    func testPipedStdinRunsAsAScriptWithoutPrompts() throws {
+        let r = try runProcess(try binary(), [], stdin: "x = 20\nprint(x + 1)\nx\n")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.out, "21\n")
+        let bad = try runProcess(try binary(), [], stdin: "print(1 +)\n")
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.err.contains("<stdin>:1:10: error"), bad.err)
+        XCTAssertFalse(bad.out.contains("sn>"))
+    }
+
+    func testUsageErrorsExitWithTwo() throws {
+        XCTAssertEqual(try runProcess(try binary(), ["--no-such-flag"]).status, 2)
+        XCTAssertEqual(try runProcess(try binary(), ["-e"]).status, 2)
+        XCTAssertEqual(try runProcess(try binary(), ["report"]).status, 2)
+    }
+
+    func testHelpAndVersion() throws {
+        let help = try runProcess(try binary(), ["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.out.contains("sn -e 'expr'"))
+        let version = try runProcess(try binary(), ["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertTrue(version.out.hasPrefix("0.1.0"))
+    }
+
+    func testMissingScriptIsAnError() throws {
+        let r = try runProcess(try binary(), ["/no/such/file.sn"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("cannot read '/no/such/file.sn'"))
+    }
+}
