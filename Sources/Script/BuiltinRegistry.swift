@@ -5,6 +5,7 @@ public enum BuiltinRegistry {
         ("core", CoreBuiltins.builtins),
         ("tensors", TensorBuiltins.builtins),
         ("images and files", ImageBuiltins.builtins),
+        ("models", ModelBuiltins.builtins),
     ]
 
     public static var all: [Builtin] { areas.flatMap(\.builtins) }
