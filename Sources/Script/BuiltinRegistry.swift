@@ -5,6 +5,9 @@ public enum BuiltinRegistry {
         ("core", CoreBuiltins.builtins),
         ("tensors", TensorBuiltins.builtins),
         ("images and files", ImageBuiltins.builtins),
+        ("models", ModelBuiltins.builtins),
+        ("scoring", ScoringBuiltins.builtins),
+        ("training", TrainingBuiltins.builtins),
         ("plots", PlotBuiltins.builtins),
     ]
 
