@@ -8,6 +8,7 @@ public enum BuiltinRegistry {
         ("models", ModelBuiltins.builtins),
         ("scoring", ScoringBuiltins.builtins),
         ("training", TrainingBuiltins.builtins),
+        ("benchmarks", BenchmarkBuiltins.builtins),
         ("plots", PlotBuiltins.builtins),
     ]
 
