@@ -1,17 +1,23 @@
 import Diffusion
 import Foundation
 import Tensors
+import Training
 
 /// A loaded Stable Diffusion pipeline as a language value: `m = load(path)`, then
 /// `m.unet m.text_encoder m.vae m.tokenizer m.scheduler m.config` describe its parts.
 /// Other builtins (scoring, training) reach the pipeline through `pipeline`.
 public final class ModelValue: HostValue {
     public var pipeline: StableDiffusion
+    /// What `finetune` recorded while making this model (empty for a loaded one).
+    public var trainingLog: [TrainingRecord] = []
 
-    public init(_ pipeline: StableDiffusion) { self.pipeline = pipeline }
+    public init(_ pipeline: StableDiffusion, trainingLog: [TrainingRecord] = []) {
+        self.pipeline = pipeline
+        self.trainingLog = trainingLog
+    }
 
     public var typeName: String { "model" }
-    public var memberNames: [String] { ["unet", "text_encoder", "vae", "tokenizer", "scheduler", "config"] }
+    public var memberNames: [String] { ["unet", "text_encoder", "vae", "tokenizer", "scheduler", "config", "log"] }
 
     public func member(_ name: String) throws -> Value? {
         let p = pipeline
@@ -39,6 +45,17 @@ public final class ModelValue: HostValue {
             // Sampling always uses DDIM on the checkpoint's betas; `class` is what the checkpoint named.
             return .record(Record([("type", .string("DDIMScheduler")), ("class", .string(p.scheduler.config.className)),
                                    ("config", try Self.record(p.scheduler.config))]))
+        case "log":
+            // One tensor per logged quantity, indexed by step: ready to plot.
+            let log = trainingLog
+            return .record(Record([
+                ("step", .tensor(Tensor(log.map { Float($0.step) }))),
+                ("loss", .tensor(Tensor(log.map(\.loss)))),
+                ("error", .tensor(Tensor(log.map(\.positiveError)))),
+                ("comparison_error", .tensor(Tensor(log.map { $0.comparisonError ?? .nan }))),
+                ("lr", .tensor(Tensor(log.map(\.learningRate)))),
+                ("grad_norm", .tensor(Tensor(log.map(\.gradientNorm)))),
+            ]))
         case "config":
             return .record(Record([("path", .string(p.origin)), ("pixel_space", .bool(p.isPixelSpace)),
                                    ("unet", try Self.record(p.unet.config)),

@@ -1,3 +1,4 @@
+import Benchmarks
 import Diffusion
 import Foundation
 import Matching
@@ -110,5 +111,129 @@ public enum TrainingBuiltins {
                 return .number(Double(try terms.loss.item()))
             }
         },
+        finetune,
     ]
+}
+
+extension TrainingBuiltins {
+    /// `data`: a training dataset, a list of {image, caption, neg_caption?, neg_image?} records,
+    /// or one {images, captions, neg_captions?, neg_images?} batch record.
+    static func trainingData(_ args: Arguments, size: Int?) throws -> FineTuneData {
+        switch args["data"] {
+        case .host(let h as DatasetValue):
+            guard case let .training(examples) = h.dataset.task else {
+                throw ArgumentError(parameter: "data", "finetune: \(h.dataset.name) is a benchmark task, not training data (shapes_world(\"training\") or a NegCLIP TSV)")
+            }
+            let loader = ImageLoader(size: size)
+            return FineTuneData(count: examples.count, example: { i in
+                let e = examples[i]
+                return FineTuneExample(image: try loader.load(e.image), caption: e.caption, negativeCaption: e.negativeCaptions.first,
+                                       negativeImage: try e.negativeImages.first.map { try loader.load($0) })
+            }, caption: { examples[$0].caption })
+        case .record(let r):
+            return FineTuneData(try examples(r, args, "data"))
+        case .list(let items):
+            return FineTuneData(try items.enumerated().map { i, item in
+                guard case .record(let r) = item, case .string(let caption)? = r["caption"], let image = r["image"] else {
+                    throw ArgumentError(parameter: "data", "finetune: data[\(i)] must be a record {image, caption, neg_caption?, neg_image?}")
+                }
+                var negCaption: String?
+                if case .string(let s)? = r["neg_caption"] { negCaption = s }
+                let negImage = try r["neg_image"].flatMap { v -> Tensor? in if case .none = v { return nil } else { return try Convert.tensor(v) } }
+                let img = try Convert.tensor(image)
+                return FineTuneExample(image: img.rank == 3 ? try img.unsqueezed(0) : img, caption: caption,
+                                       negativeCaption: negCaption, negativeImage: try negImage.map { $0.rank == 3 ? try $0.unsqueezed(0) : $0 })
+            })
+        default:
+            throw ArgumentError(parameter: "data", "finetune: data must be a training dataset, a list of records or a batch record, got \(args["data"].typeName)")
+        }
+    }
+
+    static func config(_ args: Arguments) throws -> FineTuneConfig {
+        var c = FineTuneConfig()
+        c.loss = try lossKind(args, "loss")
+        c.steps = try args.int("steps")
+        c.learningRate = Float(try args.number("lr"))
+        c.batchSize = try args.int("batch")
+        c.loraRank = try args.int("lora")
+        c.lambda = Float(try args.number("lambda"))
+        c.anchor = Float(try args.number("anchor"))
+        c.seed = try ModelBuiltins.seed(args)
+        let schedule = try args.string("schedule")
+        guard let s = LearningRateSchedule(rawValue: schedule) else {
+            throw ArgumentError(parameter: "schedule", "finetune: schedule must be constant, warmup or cosine; got \"\(schedule)\"")
+        }
+        c.schedule = s
+        c.warmupSteps = try args.int("warmup")
+        c.maxGradNorm = Float(try args.number("max_grad_norm"))
+        c.weightDecay = Float(try args.number("weight_decay"))
+        c.negativeImageProbability = Float(try args.number("p_neg_image"))
+        c.negativeCaptionProbability = Float(try args.number("p_neg_caption"))
+        c.checkpointEvery = try args.int("checkpoint_every")
+        do { try c.validate() } catch { throw ArgumentError(parameter: "steps", "\(error)") }
+        return c
+    }
+
+    static let finetune = Builtin(
+        "finetune",
+        [.init("m", ModelBuiltins.model), .init("data", .any), .init("loss", .string, default: .string("softneg")),
+         .init("steps", .int, default: .number(100)), .init("lr", .number, default: .number(1e-4)), .init("batch", .int, default: .number(8)),
+         .init("lora", .int, default: .number(4)), .init("lambda", .number, default: .number(1)), .init("anchor", .number, default: .number(1)),
+         .init("seed", .int, default: .number(0)), .init("save", .optional(.string), default: .noValue),
+         .init("save_lora", .optional(.string), default: .noValue), .init("checkpoint", .optional(.string), default: .noValue),
+         .init("checkpoint_every", .int, default: .number(0)), .init("resume", .optional(.string), default: .noValue),
+         .init("train_text_encoder", .bool, default: .bool(false)), .init("schedule", .string, default: .string("constant")),
+         .init("warmup", .int, default: .number(0)), .init("latent", .string, default: .string("sample")),
+         .init("size", .optional(.int), default: .noValue), .init("p_neg_image", .number, default: .number(0.5)),
+         .init("p_neg_caption", .number, default: .number(0.25)), .init("max_grad_norm", .number, default: .number(1)),
+         .init("weight_decay", .number, default: .number(0.01))],
+        returns: "model",
+        doc: "Fine-tunes a copy of m (m is left as it was) with noneg, hardneg, softneg, softneg_bounded or softneg_anchored; LoRA rank `lora` on the attention projections (0: the whole UNet); checkpoint/resume; Ctrl-C saves and returns. The result's .log holds both errors per step."
+    ) { args, ctx in
+        let base = try ModelBuiltins.pipeline(args)
+        let config = try config(args)
+        let model = try base.copy()
+        let size = try args.optionalInt("size") ?? model.unet.config.sampleSize.map { $0[0] * model.vaeScaleFactor }
+        let data = try trainingData(args, size: size)
+
+        var parameters: [(name: String, parameter: Parameter)] = []
+        if config.loraRank > 0 {
+            var rng = RandomGenerator(seed: config.seed, stream: 1 << 41)
+            parameters = try LoRA.attach(to: model.unet.weights, rank: config.loraRank) { shape in
+                let bound = 1 / Float(shape[1]).squareRoot()  // PEFT: kaiming-uniform, a = sqrt(5)
+                return try rng.uniform(shape, lo: -bound, hi: bound)
+            }
+        } else {
+            parameters = model.unet.weights.parameters.sorted { $0.key < $1.key }.map { ("unet.\($0.key)", $0.value) }
+        }
+        if try args.bool("train_text_encoder") {
+            parameters += model.textEncoder.parameters.sorted { $0.key < $1.key }.map { ("text_encoder.\($0.key)", $0.value) }
+        }
+        let trainable = trainable(model, base: config.loss == .softnegAnchored ? base : nil, latent: try latentChoice(args))
+        let tuner = try FineTuner(model: trainable, parameters: parameters, data: data, config: config)
+        let checkpointPath = try args.optionalString("checkpoint").map { ctx.interpreter.resolvePath($0) }
+        if let resume = try args.optionalString("resume") {
+            let saved = try SafeTensors.load(ctx.interpreter.resolvePath(resume))
+            try tuner.restore(tensors: saved.tensors, metadata: saved.metadata)
+            ctx.print("resumed at step \(tuner.step) of \(config.steps)\n")
+        }
+        defer { for (_, p) in parameters { p.requiresGrad = false; p.grad = nil } }
+        try tuner.run(shouldStop: { Interrupt.isRequested }) { t in
+            guard let checkpointPath else { return }
+            let state = try t.checkpointState()
+            try SafeTensors.write(state.tensors, metadata: state.metadata, to: checkpointPath)
+        }
+        if Interrupt.isRequested {
+            Interrupt.clear()
+            ctx.print("finetune: interrupted after step \(tuner.step) of \(config.steps)\(checkpointPath.map { "; checkpoint saved to \($0)" } ?? "")\n")
+        }
+        if config.loraRank > 0 {
+            if let path = try args.optionalString("save_lora") {
+                try SafeTensors.write(LoRA.weights(of: model.unet.weights), metadata: ["format": "pt"], to: ctx.interpreter.resolvePath(path))
+            }
+            try LoRA.merge(into: model.unet.weights)
+        }
+        if let path = try args.optionalString("save") { try model.save(to: ctx.interpreter.resolvePath(path)) }
+        return .host(ModelValue(model, trainingLog: tuner.log))
+    }
 }
