@@ -101,7 +101,8 @@ struct FreshWeights {
 
     mutating func make(_ key: String, shape: [Int], siblings: [String: Parameter]) throws -> Tensor {
         let isBias = key.hasSuffix(".bias")
-        if key.contains("embedding") && shape.count == 2 {
+        // Embedding tables only: the time embedding's Linear layers (`time_embedding.linear_1`) are Linears.
+        if key.hasSuffix("_embedding.weight") && shape.count == 2 {
             return try generator.normal(shape) * 0.02
         }
         if shape.count >= 2 {
