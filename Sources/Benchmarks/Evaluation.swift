@@ -47,8 +47,10 @@ public struct Evaluation {
             items.append(try dataset.task.itemScores(index, scores: scores(dataset.task, index)))
             try progress?(done + 1, range.count)
         }
+        // The paper's macro rules are about the real data's relations and attributes; ShapesWorld's
+        // groups are balanced by construction, so every group counts there.
         var policy = MacroPolicy.all
-        if case let .aro(variant, _) = dataset.task { policy = variant.paperMacroPolicy }
+        if case let .aro(variant, _) = dataset.task, !dataset.name.hasPrefix("shapes_") { policy = variant.paperMacroPolicy }
         return try EvaluationResult(method: method, task: dataset.name, protocol: proto, totalItems: total, shard: shard,
                                     settings: settingsRecord, bootstrap: bootstrap, macroPolicy: macroPolicy ?? policy, items: items)
     }
