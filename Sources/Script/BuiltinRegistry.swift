@@ -5,7 +5,7 @@ public enum BuiltinRegistry {
         ("core", CoreBuiltins.builtins),
         ("tensors", TensorBuiltins.builtins),
         ("images and files", ImageBuiltins.builtins),
-        ("models", ModelBuiltins.builtins),
+        ("models", ModelBuiltins.builtins + NewModelBuiltins.builtins),
         ("scoring", ScoringBuiltins.builtins),
         ("training", TrainingBuiltins.builtins),
         ("benchmarks", BenchmarkBuiltins.builtins),
