@@ -1,3 +1,4 @@
+import Diffusion
 import Tensors
 
 /// DiffusionITM (Krojer et al., 2023): how well each caption explains an image, measured by
@@ -58,7 +59,7 @@ public enum DiffusionITM {
         var cond = [Float](repeating: 0, count: n * steps), uncond = [Float](repeating: 0, count: steps)
         for (k, t) in timesteps.enumerated() {
             let e = try noise.sliced(axis: 0, start: k, end: k + 1)
-            let xt = try noisedLatents(z0, noise: e, timesteps: [t], alphasCumprod: alphasCumprod)
+            let xt = try NoiseSchedule.addNoise(z0, noise: e, timesteps: [t], alphasCumprod: alphasCumprod)
             var start = 0
             while start < total {
                 let end = Swift.min(total, start + Swift.max(1, batchSize))

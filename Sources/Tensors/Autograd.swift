@@ -96,7 +96,12 @@ extension Tensor {
                 parameter.grad = try parameter.grad.map { try $0 + grad } ?? grad
                 continue
             }
-            guard let backward = node.backward else { continue }
+            guard let backward = node.backward else {
+                // Its closure already ran in an earlier backward(): continuing would silently
+                // drop this gradient (PyTorch refuses the same way).
+                throw TensorError.invalidArgument(
+                    op: "backward", message: "the graph was already used by an earlier backward(); run the forward pass again")
+            }
             node.backward = nil  // frees the activations it captured
             let needs = node.inputs.map { $0 != nil }
             let grads = try noGrad { try backward(grad, needs) }

@@ -63,8 +63,7 @@ public struct Conv2dGeometry: Sendable, Equatable {
 extension Tensor {
     /// x [N,Cin,H,W] * weight [Cout,Cin,kh,kw] (+ bias [Cout]) -> [N,Cout,H',W'].
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) throws -> Tensor {
-        guard x.rank == 4 else { throw TensorError.badShape(op: "conv2d", expected: "input [N,C,H,W]", got: x.shape) }
-        guard weight.rank == 4, weight.shape[1] == x.shape[1] else {
+        guard x.rank == 4, weight.rank == 4, weight.shape[1] == x.shape[1] else {
             throw TensorError.shapeMismatch(op: "conv2d (input [N,C,H,W] vs weight [Cout,C,kh,kw])", lhs: x.shape, rhs: weight.shape)
         }
         if let bias, bias.shape != [weight.shape[0]] {
@@ -73,7 +72,7 @@ extension Tensor {
         let geo = Conv2dGeometry(inChannels: x.shape[1], height: x.shape[2], width: x.shape[3],
                                  kernelH: weight.shape[2], kernelW: weight.shape[3], stride: stride, padding: padding)
         guard stride > 0, padding >= 0, geo.outH > 0, geo.outW > 0 else {
-            throw TensorError.invalidArgument(op: "conv2d", message: "kernel \(weight.shape[2])x\(weight.shape[3]) with stride \(stride) and padding \(padding) does not fit input \(formatShape(x.shape))")
+            throw TensorError.invalidArgument(op: "conv2d", message: "kernel \(weight.shape[2])x\(weight.shape[3]) with stride \(stride) and padding \(padding) does not fit input \(formatShape(x.shape)) (weight \(formatShape(weight.shape)))")
         }
         let (n, cout, spatial) = (x.shape[0], weight.shape[0], geo.outH * geo.outW)
         let imageSize = geo.inChannels * geo.height * geo.width

@@ -18,6 +18,24 @@ func sgemm(
         beta, c, Int32(n))
 }
 
+/// The same with explicit leading dimensions, to multiply sub-matrices in place (a head's
+/// columns inside [B,L,D], a block of rows, a slice of output columns).
+@inline(__always)
+func sgemm(
+    _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0
+) {
+    guard m > 0, n > 0 else { return }
+    guard k > 0 else {
+        if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+        return
+    }
+    cblas_sgemm(
+        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
 extension Tensor {
     /// Matrix product over the last two dimensions, optionally transposing either operand.
     /// Leading (batch) dimensions must agree, or `b` may be a plain matrix shared by all.
@@ -55,8 +73,10 @@ extension Tensor {
             // C = A B: dA = G B^T, dB = A^T G (transposes carried through).
             var ga: Tensor? = nil, gb: Tensor? = nil
             if needs[0] {
-                ga = transposeA ? try matmul(cb, g, transposeA: transposeB, transposeB: true)
-                    : try matmul(g, cb, transposeB: !transposeB)
+                // d op(A) = G op(B)^T; with a transposed A, transpose that back. (Computing
+                // op(B) G^T directly would put the unbatched B first when B is shared.)
+                let gOpA = try matmul(g, cb, transposeB: !transposeB)
+                ga = transposeA ? try gOpA.transposed(-2, -1) : gOpA
             }
             if needs[1] {
                 if sharedB {
@@ -87,6 +107,9 @@ extension Tensor {
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
         guard weight.rank == 2, let inFeatures = x.shape.last, inFeatures == weight.shape[1] else {
             throw TensorError.shapeMismatch(op: "linear (input vs weight [out,in])", lhs: x.shape, rhs: weight.shape)
+        }
+        if let bias, bias.shape != [weight.shape[0]] {
+            throw TensorError.shapeMismatch(op: "linear (weight [out,in] vs bias [out])", lhs: weight.shape, rhs: bias.shape)
         }
         let y = try matmul(x.rank == 1 ? x.reshaped([1, inFeatures]) : x, weight, transposeB: true)
         let shaped = x.rank == 1 ? try y.reshaped([weight.shape[0]]) : y

@@ -70,7 +70,7 @@ extension Tensor {
         let a = try normalizedAxes([axis], op: "slice")[0]
         let n = shape[a]
         guard step > 0, start >= 0, end <= n, start <= end else {
-            throw TensorError.invalidArgument(op: "slice", message: "range \(start)..<\(end) step \(step) does not fit axis \(a) of size \(n)")
+            throw TensorError.invalidArgument(op: "slice", message: "range \(start)..<\(end) step \(step) does not fit axis \(a) of \(formatShape(shape))")
         }
         let len = (end - start + step - 1) / step
         let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
@@ -141,7 +141,7 @@ extension Tensor {
     public func split(sizes: [Int], axis: Int) throws -> [Tensor] {
         let a = try normalizedAxes([axis], op: "split")[0]
         guard sizes.reduce(0, +) == shape[a], sizes.allSatisfy({ $0 >= 0 }) else {
-            throw TensorError.invalidArgument(op: "split", message: "sizes \(sizes) do not add up to \(shape[a]) along axis \(a)")
+            throw TensorError.invalidArgument(op: "split", message: "sizes \(sizes) do not add up to \(shape[a]) along axis \(a) of \(formatShape(shape))")
         }
         var offset = 0
         return try sizes.map { n in
@@ -154,7 +154,7 @@ extension Tensor {
     public func chunked(_ chunks: Int, axis: Int) throws -> [Tensor] {
         let a = try normalizedAxes([axis], op: "chunk")[0]
         guard chunks > 0, shape[a] % chunks == 0 else {
-            throw TensorError.invalidArgument(op: "chunk", message: "axis \(a) of size \(shape[a]) does not split into \(chunks) equal chunks")
+            throw TensorError.invalidArgument(op: "chunk", message: "axis \(a) of \(formatShape(shape)) does not split into \(chunks) equal chunks")
         }
         return try split(sizes: Array(repeating: shape[a] / chunks, count: chunks), axis: a)
     }
@@ -162,6 +162,9 @@ extension Tensor {
     /// Rows of a [V, D] table picked by integer ids of any shape: result ids.shape + [D].
     public static func embedding(_ table: Tensor, ids: [Int], idsShape: [Int]) throws -> Tensor {
         guard table.rank == 2 else { throw TensorError.badShape(op: "embedding", expected: "a table [V,D]", got: table.shape) }
+        guard idsShape.allSatisfy({ $0 >= 0 }), idsShape.reduce(1, *) == ids.count else {
+            throw TensorError.invalidArgument(op: "embedding", message: "\(ids.count) ids do not fill the shape \(formatShape(idsShape))")
+        }
         let (v, d) = (table.shape[0], table.shape[1])
         var out = [Float](repeating: 0, count: ids.count * d)
         for (k, id) in ids.enumerated() {

@@ -1,3 +1,4 @@
+import Diffusion
 import Matching
 import Tensors
 
@@ -69,7 +70,7 @@ public func trainingLoss(_ kind: LossKind, batch: LossBatch, lambda: Float = 1, 
     guard batch.latents.rank == 4, batch.contexts.rank == 3, batch.contexts.shape[0] == b, batch.timesteps.count == b else {
         throw TensorError.shapeMismatch(op: "loss (images [B,C,H,W] vs captions [B,L,D])", lhs: batch.latents.shape, rhs: batch.contexts.shape)
     }
-    let xt = try noisedLatents(batch.latents, noise: batch.noise, timesteps: batch.timesteps, alphasCumprod: alphasCumprod)
+    let xt = try NoiseSchedule.addNoise(batch.latents, noise: batch.noise, timesteps: batch.timesteps, alphasCumprod: alphasCumprod)
     let t = Tensor(batch.timesteps.map(Float.init))
     switch kind {
     case .noneg:
@@ -82,7 +83,7 @@ public func trainingLoss(_ kind: LossKind, batch: LossBatch, lambda: Float = 1, 
             guard negLatents.shape == batch.latents.shape else {
                 throw TensorError.shapeMismatch(op: "loss (images vs neg_images)", lhs: batch.latents.shape, rhs: negLatents.shape)
             }
-            let xtNeg = try noisedLatents(negLatents, noise: batch.noise, timesteps: batch.timesteps, alphasCumprod: alphasCumprod)
+            let xtNeg = try NoiseSchedule.addNoise(negLatents, noise: batch.noise, timesteps: batch.timesteps, alphasCumprod: alphasCumprod)
             (x2, ctx2) = (try Tensor.cat([xt, xtNeg], axis: 0), try Tensor.cat([batch.contexts, batch.contexts], axis: 0))
         } else if let negContexts = batch.negativeContexts {
             guard negContexts.shape == batch.contexts.shape else {

@@ -1,1 +1,0 @@
-// The Benchmarks module; see DESIGN.md.

@@ -1,0 +1,112 @@
+/// From item scores to metrics with confidence intervals. Each item contributes outcomes
+/// (1 = right, 0 = wrong) to each metric; the bootstrap resamples items, so for retrieval an
+/// image and its captions' outcomes travel together (a cluster bootstrap).
+func computeMetrics(_ p: MetricProtocol, _ items: [ItemScores], bootstrap: BootstrapSettings,
+                    macro: MacroPolicy) throws -> [MetricValue] {
+    let names: [String]
+    var outcomes: [[String: [Double]]] = []   // per item, per metric
+    switch p {
+    case .winoground:
+        names = ["text", "image", "group"]
+        for item in items {
+            let o = try WinogroundOutcome(scores: item.scores)
+            outcomes.append(["text": [o.text ? 1 : 0], "image": [o.image ? 1 : 0], "group": [o.group ? 1 : 0]])
+        }
+    case .imageCoDe:
+        names = ["image_r1"]
+        for item in items {
+            let (row, t) = try single(item, "imagecode")
+            outcomes.append(["image_r1": [try recallAtK(row, correct: [t], k: 1) ? 1 : 0]])
+        }
+    case .aro:
+        names = ["accuracy", "macro_accuracy"]
+        for item in items {
+            let (row, t) = try single(item, "aro")
+            outcomes.append(["accuracy": [try aroCorrect(row, trueIndex: t) ? 1 : 0]])
+        }
+    case .retrieval:
+        names = ["text_r1", "text_r5", "image_r1", "image_r5"]
+        outcomes = try retrievalOutcomes(items)
+    }
+
+    var result: [MetricValue] = []
+    for name in names {
+        if name == "macro_accuracy" {
+            result.append(try macroAccuracy(items, outcomes, bootstrap: bootstrap, policy: macro))
+            continue
+        }
+        let sums = outcomes.map { ($0[name] ?? []).reduce(0, +) }
+        let counts = outcomes.map { ($0[name] ?? []).count }
+        func mean(_ sample: [Int]) -> Double {
+            var s = 0.0, c = 0
+            for i in sample { s += sums[i]; c += counts[i] }
+            return c == 0 ? .nan : s / Double(c)
+        }
+        let all = Array(items.indices)
+        let ci = try bootstrapInterval(units: items.count, settings: bootstrap, statistic: mean)
+        result.append(MetricValue(name: name, value: mean(all), low: ci.low, high: ci.high, count: counts.reduce(0, +)))
+    }
+    return result
+}
+
+private func single(_ item: ItemScores, _ op: String) throws -> ([Double], Int) {
+    guard item.scores.count == 1, let row = item.scores.first, item.target.count == 1, let t = item.target.first else {
+        throw BenchmarkError.invalidArgument(
+            op: op, message: "item \(item.index) (\(item.id)) needs one score row and one target, got \(item.scores.count) rows and \(item.target.count) targets")
+    }
+    return (row, t)
+}
+
+/// The mean over groups of each group's accuracy, groups chosen by `policy` on the full set.
+private func macroAccuracy(_ items: [ItemScores], _ outcomes: [[String: [Double]]], bootstrap: BootstrapSettings,
+                           policy: MacroPolicy) throws -> MetricValue {
+    let excluded = Set(policy.excludedGroups)
+    var counts: [String: Int] = [:]
+    for item in items { if let g = item.group { counts[g, default: 0] += 1 } }
+    let kept = Set(counts.filter { !excluded.contains($0.key) && $0.value >= policy.minimumCount }.keys)
+    let groupOf: [String?] = items.map { $0.group.flatMap { kept.contains($0) ? $0 : nil } }
+    let correct = outcomes.map { $0["accuracy"]?.first ?? 0 }
+    func macro(_ sample: [Int]) -> Double {
+        var s: [String: (Double, Int)] = [:]
+        for i in sample { if let g = groupOf[i] { s[g, default: (0, 0)].0 += correct[i]; s[g, default: (0, 0)].1 += 1 } }
+        guard !s.isEmpty else { return .nan }
+        // Sorted keys: the same sum in the same order every time, so results are bit-identical.
+        return s.keys.sorted().map { s[$0].map { $0.0 / Double($0.1) } ?? 0 }.reduce(0, +) / Double(s.count)
+    }
+    let ci = try bootstrapInterval(units: items.count, settings: bootstrap, statistic: macro)
+    return MetricValue(name: "macro_accuracy", value: macro(Array(items.indices)), low: ci.low, high: ci.high,
+                       count: groupOf.compactMap { $0 }.count)
+}
+
+/// Text retrieval: for each image, are its captions in the top k of scores[0]? Image retrieval:
+/// for each caption, is its image in the top k of the images' scores[1] for that caption?
+private func retrievalOutcomes(_ items: [ItemScores]) throws -> [[String: [Double]]] {
+    let captionCount = items.first?.scores.first?.count ?? 0
+    var owner = [Int](repeating: -1, count: captionCount)
+    for (i, item) in items.enumerated() {
+        guard item.scores.count == 2, item.scores.allSatisfy({ $0.count == captionCount }) else {
+            throw BenchmarkError.invalidArgument(
+                op: "retrieval", message: "item \(item.index) (\(item.id)) needs 2 score rows of \(captionCount) captions, got \(item.scores.map(\.count))")
+        }
+        for k in item.target {
+            guard k >= 0, k < captionCount, owner[k] == -1 else {
+                throw BenchmarkError.invalidArgument(
+                    op: "retrieval", message: "item \(item.index): caption \(k) outside 0..<\(captionCount) or owned by two images")
+            }
+            owner[k] = i
+        }
+    }
+    var out: [[String: [Double]]] = try items.map { item in
+        let correct = Set(item.target)
+        guard !correct.isEmpty else { return ["text_r1": [], "text_r5": []] }
+        return ["text_r1": [try recallAtK(item.scores[0], correct: correct, k: 1) ? 1 : 0],
+                "text_r5": [try recallAtK(item.scores[0], correct: correct, k: 5) ? 1 : 0]]
+    }
+    for k in 0..<captionCount where owner[k] >= 0 {
+        let column = items.map { $0.scores[1][k] }
+        let i = owner[k]
+        out[i]["image_r1", default: []].append(try recallAtK(column, correct: [i], k: 1) ? 1 : 0)
+        out[i]["image_r5", default: []].append(try recallAtK(column, correct: [i], k: 5) ? 1 : 0)
+    }
+    return out
+}

@@ -1,0 +1,333 @@
+import Foundation
+import Tensors
+
+/// A loaded Stable Diffusion pipeline: what diffusers' `StableDiffusionPipeline` holds, plus the
+/// operations the rest of SoftNeg builds on (text and image encoding, noise prediction, sampling).
+/// A pipeline without a VAE works in pixel space: its "latents" are images scaled to [-1, 1].
+public struct StableDiffusion: Sendable {
+    public let tokenizer: CLIPTokenizer
+    public let textEncoder: CLIPTextModel
+    public let unet: UNet2DConditionModel
+    public let vae: AutoencoderKL?
+    /// The checkpoint's scheduler config; sampling uses DDIM on its betas whatever the class.
+    public let scheduler: DDIMScheduler
+    /// Where the pipeline was loaded from, for messages.
+    public let origin: String
+    /// Files `save` writes back byte for byte, by path inside the pipeline folder: the tokenizer's
+    /// files and the scheduler config as the checkpoint had them (keys this code does not model,
+    /// such as PNDM's `skip_prk_steps`, survive a round trip).
+    public let verbatimFiles: [String: Data]
+
+    public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, unet: UNet2DConditionModel,
+                vae: AutoencoderKL?, scheduler: DDIMScheduler, origin: String, verbatimFiles: [String: Data] = [:]) throws {
+        try Self.checkTextWidth(textEncoder.config.hiddenSize, unet: unet, origin: origin)
+        if let vae, vae.config.latentChannels != unet.config.inChannels {
+            throw DiffusionError.invalidArgument(
+                op: "pipeline \(origin)",
+                message: "the VAE's latent_channels \(vae.config.latentChannels) does not match the UNet's in_channels \(unet.config.inChannels)")
+        }
+        self.tokenizer = tokenizer
+        self.textEncoder = textEncoder
+        self.unet = unet
+        self.vae = vae
+        self.scheduler = scheduler
+        self.origin = origin
+        self.verbatimFiles = verbatimFiles
+    }
+
+    /// The UNet attends to the text encoder's states: their widths must agree.
+    static func checkTextWidth(_ width: Int, unet: UNet2DConditionModel, origin: String) throws {
+        guard unet.config.crossAttentionDim.allSatisfy({ $0 == width }) else {
+            throw DiffusionError.invalidArgument(
+                op: "pipeline \(origin)",
+                message: "the text encoder's hidden_size \(width) does not match the UNet's cross_attention_dim \(unet.config.crossAttentionDim)")
+        }
+    }
+
+    /// Whether the model denoises images directly (no VAE).
+    public var isPixelSpace: Bool { vae == nil }
+
+    /// How much smaller latents are than images: 2^(VAE blocks - 1), 1 in pixel space.
+    public var vaeScaleFactor: Int { vae.map { 1 << max($0.config.blockOutChannels.count - 1, 0) } ?? 1 }
+
+    // MARK: - Text
+
+    /// Token ids [B, L], padded and truncated to the tokenizer's `model_max_length` as the pipeline does.
+    public func tokenize(_ texts: [String]) throws -> [[Int]] {
+        try tokenizer(texts)
+    }
+
+    /// The text encoder's last_hidden_state [B, L, D] for each text: the UNet's conditioning.
+    public func encodeText(_ texts: [String]) throws -> Tensor {
+        guard !texts.isEmpty else {
+            throw DiffusionError.invalidArgument(op: "encode_text", message: "no text to encode")
+        }
+        return try textEncoder(tokenize(texts))
+    }
+
+    // MARK: - Images and latents
+
+    /// Images [B, 3, H, W] in [0, 1] -> what the UNet denoises: the VAE posterior's mean (or a sample
+    /// drawn with `seed`) times `scaling_factor`; in pixel space the image mapped to [-1, 1].
+    public func encodeImage(_ image: Tensor, sample: Bool = false, seed: UInt64 = 0) throws -> Tensor {
+        let channels = vae?.config.inChannels ?? unet.config.inChannels
+        guard image.rank == 4, image.shape[1] == channels else {
+            throw DiffusionError.shapeMismatch(op: "encode_image (images [B, \(channels), H, W] in [0, 1])",
+                                               expected: [image.shape.first ?? 1, channels] + Array(image.shape.dropFirst(2).prefix(2)),
+                                               found: image.shape)
+        }
+        let scaled = 2 * image - 1
+        guard let vae else { return scaled }
+        let posterior = try vae.encode(scaled)
+        let latents = sample ? try posterior.sample(noise: Tensor.randn(posterior.mean.shape, seed: seed)) : posterior.mean
+        return latents * Float(vae.config.scalingFactor)
+    }
+
+    /// Latents -> images [B, 3, H, W] in [0, 1]: vae.decode(z / scaling_factor) (or z itself in pixel
+    /// space), then (x / 2 + 0.5) clamped to [0, 1] as diffusers' image processor does.
+    public func decodeLatents(_ latents: Tensor) throws -> Tensor {
+        let decoded = try vae.map { try $0.decode(latents * (1 / Float($0.config.scalingFactor))) } ?? latents
+        guard decoded.rank == 4 else {
+            throw DiffusionError.invalidArgument(op: "decode_latents", message: "expected latents [B, C, h, w], got \(formatShape(latents.shape))")
+        }
+        return (decoded * 0.5 + 0.5).clamped(0, 1)
+    }
+
+    // MARK: - Denoising
+
+    /// The UNet's noise (or v) prediction for x_t [B, C, h, w] at `timesteps` (one, or one per row)
+    /// under the text conditioning `context` [B, L, D].
+    public func noisePrediction(_ x: Tensor, timesteps: [Int], context: Tensor) throws -> Tensor {
+        let t = try Tensor(shape: [timesteps.count], scalars: timesteps.map(Float.init))
+        return try unet(x, timestep: t, encoderHiddenStates: context)
+    }
+
+    /// Text-to-image with classifier-free guidance, as diffusers' `StableDiffusionPipeline` samples
+    /// with a `DDIMScheduler` (eta 0): one batched UNet call per step on [uncond; cond],
+    /// eps = eps_u + g (eps_c - eps_u) when g > 1, then a DDIM step. Returns images [B, 3, H, W] in [0, 1].
+    ///
+    /// - latents: the initial noise [B, C, h, w] (B = number of prompts); drawn from `seed` when nil.
+    /// - height, width: image size in pixels when `latents` is nil; default the UNet's sample_size
+    ///   times the VAE's scale factor.
+    /// - progress: called after every step; throwing from it stops the sampling between steps.
+    public func generate(_ prompts: [String], steps: Int = 50, guidance: Float = 7.5, seed: UInt64 = 0,
+                         latents: Tensor? = nil, negative: [String] = [""], height: Int? = nil, width: Int? = nil,
+                         progress: ((GenerationProgress) throws -> Void)? = nil) throws -> Tensor {
+        guard !prompts.isEmpty else {
+            throw DiffusionError.invalidArgument(op: "generate", message: "no prompt given")
+        }
+        let batch = prompts.count
+        guard negative.count == 1 || negative.count == batch else {
+            throw DiffusionError.invalidArgument(op: "generate", message: "\(negative.count) negative prompts for \(batch) prompts (give one, or one per prompt)")
+        }
+        let initial = try latents ?? Tensor.randn(latentShape(batch: batch, height: height, width: width), seed: seed)
+        let channels = unet.config.inChannels
+        guard initial.rank == 4, initial.shape[0] == batch, initial.shape[1] == channels else {
+            throw DiffusionError.shapeMismatch(op: "generate (latents [prompts, \(channels), h, w])",
+                                               expected: [batch, channels] + Array(initial.shape.dropFirst(2).prefix(2)), found: initial.shape)
+        }
+        return try noGrad {
+            let cond = try encodeText(prompts)
+            let context: Tensor? = guidance > 1
+                ? try Tensor.cat([encodeText(negative.count == batch ? negative : Array(repeating: negative[0], count: batch)), cond], axis: 0)
+                : nil
+            let final = try sample(initial, context: context ?? cond, guidance: guidance, steps: steps, progress: progress)
+            return try decodeLatents(final)
+        }
+    }
+
+    /// The DDIM sampling loop from `latents` (x_T) to x_0. `context` holds [uncond; cond] (2B rows)
+    /// when guidance > 1, else the B conditional rows.
+    public func sample(_ latents: Tensor, context: Tensor, guidance: Float, steps: Int,
+                       progress: ((GenerationProgress) throws -> Void)? = nil) throws -> Tensor {
+        let timesteps = try scheduler.timesteps(steps: steps)
+        let guided = guidance > 1
+        // DDIM's init_noise_sigma is 1: the initial noise is used as given.
+        var x = latents
+        let start = Date()
+        for (i, t) in timesteps.enumerated() {
+            let input = guided ? try Tensor.cat([x, x], axis: 0) : x
+            let eps = try noisePrediction(input, timesteps: [t], context: context)
+            let guidedEps = guided ? try classifierFreeGuidance(eps, scale: guidance) : eps
+            x = try scheduler.step(guidedEps, timestep: t, sample: x, steps: steps).prevSample
+            try progress?(GenerationProgress(step: i + 1, total: timesteps.count, timestep: t,
+                                             elapsed: Date().timeIntervalSince(start)))
+        }
+        return x
+    }
+
+    /// The initial latent shape for `batch` images of `height` x `width` pixels.
+    public func latentShape(batch: Int, height: Int? = nil, width: Int? = nil) throws -> [Int] {
+        let factor = vaeScaleFactor
+        let size = unet.config.sampleSize
+        guard let h = height ?? size.map({ $0[0] * factor }), let w = width ?? size.map({ $0[$0.count > 1 ? 1 : 0] * factor }) else {
+            throw DiffusionError.invalidArgument(op: "generate", message: "the UNet config has no sample_size: give height and width, or latents")
+        }
+        guard batch > 0, h > 0, w > 0, h % factor == 0, w % factor == 0 else {
+            throw DiffusionError.invalidArgument(op: "generate", message: "image size \(h)x\(w) must be positive multiples of \(factor)")
+        }
+        return [batch, unet.config.inChannels, h / factor, w / factor]
+    }
+}
+
+/// Classifier-free guidance (Ho & Salimans): eps = eps_u + g (eps_c - eps_u), where `prediction`
+/// stacks the unconditional rows over the conditional ones.
+public func classifierFreeGuidance(_ prediction: Tensor, scale: Float) throws -> Tensor {
+    let halves = try prediction.chunked(2, axis: 0)
+    guard halves.count == 2, halves[0].shape == halves[1].shape else {
+        throw DiffusionError.invalidArgument(op: "classifier-free guidance", message: "expected [uncond; cond] rows, got \(formatShape(prediction.shape))")
+    }
+    return try halves[0] + scale * (halves[1] - halves[0])
+}
+
+/// Where a sampling run is, reported after each step.
+public struct GenerationProgress: Sendable {
+    public let step: Int, total: Int
+    /// The timestep just denoised.
+    public let timestep: Int
+    /// Seconds since sampling started.
+    public let elapsed: Double
+}
+
+// MARK: - Checkpoints
+
+extension StableDiffusion {
+    /// Loads a diffusers pipeline folder (`model_index.json` with `unet/`, `text_encoder/`,
+    /// `tokenizer/`, `scheduler/` and an optional `vae/`), or an original single-file `.safetensors`
+    /// checkpoint whose tokenizer and scheduler (and, when present, configs) come from the pipeline
+    /// folder `config`. `variant` ("fp16") picks weight files of that precision variant; every weight
+    /// is converted to Float32.
+    public static func load(from path: String, variant: String? = nil, config: String? = nil) throws -> StableDiffusion {
+        if path.hasSuffix(".safetensors") { return try loadSingleFile(path, config: config) }
+        let root = URL(fileURLWithPath: path)
+        let index = try PipelineIndex(root.appendingPathComponent("model_index.json"))
+        let unet = try UNet2DConditionModel.load(from: path, variant: variant)
+        let vae = index.has("vae") ? try AutoencoderKL.load(from: path, variant: variant) : nil
+        let textFolder = try ComponentFiles.componentFolder(path, component: "text_encoder")
+        let textConfig = try ComponentFiles.config(CLIPTextConfig.self, in: textFolder)
+        let textWeights = WeightStore(try ComponentFiles.weights(in: textFolder, variant: variant), origin: textFolder.path)
+        return try assemble(root: root, unet: unet, vae: vae, textConfig: textConfig, textWeights: textWeights, origin: path)
+    }
+
+    static func loadSingleFile(_ path: String, config: String?) throws -> StableDiffusion {
+        guard let config else {
+            throw DiffusionError.invalidArgument(
+                op: "load \(path)",
+                message: "a single-file checkpoint holds no tokenizer or scheduler: give config: a diffusers pipeline folder of the same model family")
+        }
+        let root = URL(fileURLWithPath: config)
+        _ = try PipelineIndex(root.appendingPathComponent("model_index.json"))
+        let single = try SingleFileCheckpoint.load(path, configFolder: config)
+        guard let json = single.textEncoderConfigJSON else {
+            throw DiffusionError.file(path: path, message: "no text encoder weights (cond_stage_model.*)")
+        }
+        let textConfig: CLIPTextConfig
+        do { textConfig = try JSONDecoder().decode(CLIPTextConfig.self, from: json) } catch {
+            throw DiffusionError.file(path: path, message: "text encoder config: \(error)")
+        }
+        return try assemble(root: root, unet: single.unet, vae: single.vae, textConfig: textConfig,
+                            textWeights: WeightStore(single.textEncoderWeights, origin: "\(path) (cond_stage_model)"), origin: path)
+    }
+
+    /// The text encoder from its weights, the tokenizer and scheduler from the pipeline folder `root`.
+    static func assemble(root: URL, unet: UNet2DConditionModel, vae: AutoencoderKL?, textConfig: CLIPTextConfig,
+                         textWeights: WeightStore, origin: String) throws -> StableDiffusion {
+        try checkTextWidth(textConfig.hiddenSize, unet: unet, origin: origin)
+        let textEncoder = try CLIPTextModel(textWeights, config: textConfig)
+        try textWeights.checkAllUsed()
+        let tokenizerFolder = root.appendingPathComponent("tokenizer")
+        let tokenizer = try CLIPTokenizer(folder: tokenizerFolder)
+        let schedulerFile = root.appendingPathComponent("scheduler/scheduler_config.json")
+        let scheduler = DDIMScheduler(try SchedulerConfig.load(schedulerFile))
+
+        var verbatim: [String: Data] = [:]
+        verbatim["scheduler/scheduler_config.json"] = try? Data(contentsOf: schedulerFile)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: tokenizerFolder.path)) ?? []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let file = tokenizerFolder.appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            verbatim["tokenizer/\(name)"] = try Data(contentsOf: file)
+        }
+        return try StableDiffusion(tokenizer: tokenizer, textEncoder: textEncoder, unet: unet, vae: vae,
+                                   scheduler: scheduler, origin: origin, verbatimFiles: verbatim)
+    }
+
+    /// Writes a diffusers pipeline folder that `StableDiffusionPipeline.from_pretrained` loads (for
+    /// a pixel-space model, `UNet2DConditionModel.from_pretrained` on its `unet/`). Weights are F32;
+    /// the folder appears only once complete, replacing any folder at `path`.
+    public func save(to path: String) throws {
+        guard verbatimFiles.keys.contains(where: { $0.hasPrefix("tokenizer/") }) else {
+            throw DiffusionError.invalidArgument(op: "save", message: "this pipeline has no tokenizer files to write")
+        }
+        try CheckpointSaver.writeFolderAtomically(URL(fileURLWithPath: path)) { folder in
+            let fm = FileManager.default
+            func sub(_ name: String) throws -> URL {
+                let url = folder.appendingPathComponent(name)
+                try fm.createDirectory(at: url, withIntermediateDirectories: true)
+                return url
+            }
+            try CheckpointSaver.writeComponent(config: unet.config, weights: unet.weights, into: sub("unet"))
+            if let vae { try CheckpointSaver.writeComponent(config: vae.config, weights: vae.weights, into: sub("vae")) }
+            try textEncoder.save(into: sub("text_encoder"))
+            _ = try sub("tokenizer")
+            _ = try sub("scheduler")
+            var files = verbatimFiles
+            if files["scheduler/scheduler_config.json"] == nil {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                files["scheduler/scheduler_config.json"] = try encoder.encode(scheduler.config)
+            }
+            files["model_index.json"] = try PipelineIndex.json(schedulerClass: scheduler.config.className, hasVAE: vae != nil)
+            for (name, data) in files.sorted(by: { $0.key < $1.key }) {
+                try AtomicFile.write([UInt8](data), to: folder.appendingPathComponent(name).path)
+            }
+        }
+    }
+}
+
+/// A pipeline's `model_index.json`: which components it has, by name -> [library, class].
+struct PipelineIndex {
+    let components: [String: [String]]
+
+    init(_ url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw DiffusionError.file(path: url.deletingLastPathComponent().path,
+                                      message: "not a diffusers pipeline folder (cannot read model_index.json)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw DiffusionError.file(path: url.path, message: "not a JSON object")
+        }
+        var components: [String: [String]] = [:]
+        for (key, value) in object where !key.hasPrefix("_") {
+            // [null, null] marks a component the pipeline goes without (e.g. the safety checker).
+            if let pair = value as? [Any], pair.count == 2, let library = pair[0] as? String, let cls = pair[1] as? String {
+                components[key] = [library, cls]
+            }
+        }
+        for required in ["unet", "text_encoder", "tokenizer", "scheduler"] where components[required] == nil {
+            throw DiffusionError.file(path: url.path, message: "names no '\(required)' component")
+        }
+        self.components = components
+    }
+
+    func has(_ component: String) -> Bool { components[component] != nil }
+
+    /// The index diffusers writes for a Stable Diffusion pipeline without safety checker.
+    static func json(schedulerClass: String, hasVAE: Bool) throws -> Data {
+        var index: [String: Any] = [
+            "_class_name": "StableDiffusionPipeline",
+            "_diffusers_version": "0.42.1",
+            "feature_extractor": [NSNull(), NSNull()],
+            "requires_safety_checker": false,
+            "safety_checker": [NSNull(), NSNull()],
+            "scheduler": ["diffusers", schedulerClass],
+            "text_encoder": ["transformers", "CLIPTextModel"],
+            "tokenizer": ["transformers", "CLIPTokenizer"],
+            "unet": ["diffusers", "UNet2DConditionModel"],
+        ]
+        if hasVAE { index["vae"] = ["diffusers", "AutoencoderKL"] }
+        return try JSONSerialization.data(withJSONObject: index, options: [.prettyPrinted, .sortedKeys])
+    }
+}

@@ -1,0 +1,144 @@
+import Diffusion
+import Tensors
+
+/// The choices of a DiffusionITM measurement. Defaults are the reference implementation's.
+public struct MatchSettings: Sendable, Equatable {
+    public enum TimestepChoice: Sendable, Equatable {
+        /// t = 10, 10 + r, ... < 990, r = 1000 / samples.
+        case grid
+        /// `samples` timesteps drawn uniformly from the seed.
+        case random
+        case explicit([Int])
+    }
+
+    public enum LatentChoice: String, Sendable, CaseIterable {
+        /// A VAE posterior sample drawn from the seed, as the reference does.
+        case sample
+        /// The posterior mean.
+        case mean
+    }
+
+    public var samples = 10
+    public var timesteps = TimestepChoice.grid
+    public var seed: UInt64 = 0
+    /// One noise per timestep [T,C,h,w]; drawn from the seed when nil.
+    public var noise: Tensor?
+    public var norm = DiffusionITM.ErrorNorm.l2
+    public var latent = LatentChoice.sample
+    /// Whether to measure the unconditional error (needed for image retrieval).
+    public var unconditional = true
+    /// Rows per UNet call.
+    public var batchSize = 8
+
+    public init() {}
+
+    public static func == (a: MatchSettings, b: MatchSettings) -> Bool {
+        a.samples == b.samples && a.timesteps == b.timesteps && a.seed == b.seed && a.noise?.shape == b.noise?.shape
+            && a.noise?.scalars == b.noise?.scalars && a.norm == b.norm && a.latent == b.latent
+            && a.unconditional == b.unconditional && a.batchSize == b.batchSize
+    }
+}
+
+/// Errors of every caption against every image of one comparison, with the timesteps and
+/// noise they share.
+public struct MatchErrors: Sendable {
+    /// cond[i][c][k]: image i, caption c, timestep k.
+    public var cond: [[[Float]]]
+    /// uncond[i][k], empty when the unconditional error was not measured.
+    public var uncond: [[Float]]
+    public var timesteps: [Int]
+
+    /// s[c][i] = -mean_k (cond - uncond): higher is a better match. Subtracting the image's
+    /// unconditional error does not change which caption wins for a fixed image, so one
+    /// matrix serves text retrieval (compare along c) and image retrieval (compare along i).
+    public var scores: [[Double]] {
+        guard let first = cond.first else { return [] }
+        return (0..<first.count).map { c in
+            cond.indices.map { i in
+                let u = uncond.indices.contains(i) ? uncond[i] : []
+                let diff = cond[i][c].enumerated().reduce(0.0) { acc, e in
+                    acc + Double(e.element) - (u.indices.contains(e.offset) ? Double(u[e.offset]) : 0)
+                }
+                return -diff / Double(Swift.max(1, cond[i][c].count))
+            }
+        }
+    }
+}
+
+/// DiffusionITM on a loaded pipeline: every image is encoded once, every caption once, and all
+/// of them share the timesteps and noise of the comparison.
+public struct ImageTextMatcher {
+    public let model: StableDiffusion
+    public var settings: MatchSettings
+
+    public init(model: StableDiffusion, settings: MatchSettings = MatchSettings()) {
+        self.model = model
+        self.settings = settings
+    }
+
+    /// The timesteps this comparison uses.
+    public func timesteps() throws -> [Int] {
+        let total = model.scheduler.schedule.alphasCumprod.count
+        switch settings.timesteps {
+        case .grid:
+            return DiffusionITM.gridTimesteps(samples: settings.samples)
+        case .random:
+            var rng = RandomGenerator(seed: settings.seed, stream: 1)
+            return try rng.integers(settings.samples, in: 0..<total)
+        case .explicit(let ts):
+            for t in ts where t < 0 || t >= total {
+                throw DiffusionError.invalidArgument(op: "errors", message: "timestep \(t) is outside 0..<\(total)")
+            }
+            return ts
+        }
+    }
+
+    /// Errors of `captions` against each of `images` ([1,3,H,W] or [3,H,W] in [0,1]).
+    public func errors(images: [Tensor], captions: [String], progress: ((Int, Int) throws -> Void)? = nil) throws -> MatchErrors {
+        guard !images.isEmpty, !captions.isEmpty else {
+            throw DiffusionError.invalidArgument(op: "errors", message: "need at least one image and one caption")
+        }
+        let ts = try timesteps()
+        guard !ts.isEmpty else { throw DiffusionError.invalidArgument(op: "errors", message: "no timesteps (samples must be >= 1)") }
+        return try noGrad {
+            let contexts = try model.encodeText(captions)
+            let empty = settings.unconditional ? try model.encodeText([""]) : nil
+            var result = MatchErrors(cond: [], uncond: [], timesteps: ts)
+            var noise = settings.noise
+            for (i, image) in images.enumerated() {
+                let img = image.rank == 3 ? try image.unsqueezed(0) : image
+                let z0 = try model.encodeImage(img, sample: settings.latent == .sample, seed: settings.seed &+ UInt64(i) &* 7919)
+                let shape = [ts.count] + Array(z0.shape.dropFirst())
+                if noise == nil { noise = try Tensor.randn(shape, seed: settings.seed) }
+                guard let e = noise, e.shape == shape else {
+                    throw DiffusionError.shapeMismatch(op: "errors (noise: one [C,h,w] latent per timestep)", expected: shape, found: noise?.shape ?? [])
+                }
+                let (cond, uncond) = try DiffusionITM.errors(
+                    latent: z0, contexts: contexts, unconditionalContext: empty, timesteps: ts, noise: e,
+                    alphasCumprod: model.scheduler.schedule.alphasCumprod, norm: settings.norm, batchSize: settings.batchSize,
+                    predict: epsilonPredictor(), progress: { k, n in try progress?(i * n + k, images.count * n) })
+                let steps = ts.count
+                result.cond.append((0..<captions.count).map { c in Array(cond.scalars[(c * steps)..<((c + 1) * steps)]) })
+                result.uncond.append(uncond?.scalars ?? [])
+            }
+            if result.uncond.allSatisfy(\.isEmpty) { result.uncond = [] }
+            return result
+        }
+    }
+
+    /// The UNet as a noise predictor. A v-prediction model's output is turned into the noise it
+    /// implies, eps = sqrt(abar) v + sqrt(1 - abar) x_t, so errors always compare noises.
+    public func epsilonPredictor() -> NoisePredictor {
+        let model = self.model
+        let abar = model.scheduler.schedule.alphasCumprod
+        let isV = model.scheduler.config.predictionType == .vPrediction
+        return { x, t, context in
+            let out = try model.unet(x, timestep: t, encoderHiddenStates: context)
+            guard isV else { return out }
+            let ts = t.scalars.map { Int($0) }
+            let a = try Tensor(shape: [ts.count, 1, 1, 1], scalars: ts.map { abar[$0].squareRoot() })
+            let b = try Tensor(shape: [ts.count, 1, 1, 1], scalars: ts.map { (1 - abar[$0]).squareRoot() })
+            return try a * out + b * x
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+
+/// Where figures go when a script shows one without naming a file: printed at the prompt
+/// (a text plot, or sixel graphics), or collected as PNG files while a report runs.
+///
+/// The report runner sets `.collect(directory:)` before running cells, and after each
+/// cell takes the paths with `takeCollected()` for its `CellOutcome.figures`.
+public enum FigureDisplay {
+    public enum Mode: Sendable, Equatable {
+        /// Return a text plot to print; sixel graphics instead when `sixel` and the output
+        /// is a terminal and gnuplot can draw them.
+        case inline(sixel: Bool)
+        /// Save each figure as `figure-0001.png`, `figure-0002.png`... in `directory`.
+        case collect(directory: String)
+    }
+
+    private struct State {
+        var mode: Mode
+        var collected: [String] = []
+        var counter = 0
+    }
+
+    /// Sixel output is asked for with `SN_SIXEL=1`: whether a terminal shows sixel cannot
+    /// be known without querying it, so the user says so.
+    private static let state = Mutex(State(mode: .inline(
+        sixel: ProcessInfo.processInfo.environment["SN_SIXEL"] == "1")))
+
+    public static var mode: Mode {
+        get { state.withLock { $0.mode } }
+        set {
+            state.withLock {
+                $0.mode = newValue
+                $0.collected = []
+                $0.counter = 0
+            }
+        }
+    }
+
+    /// Shows `figure` and remembers it as the last figure. Returns what to print: the
+    /// text plot or sixel in inline mode, "" when the figure was collected as a file.
+    public static func show(_ figure: Figure, with gnuplot: Gnuplot = Gnuplot()) throws -> String {
+        LastFigure.set(figure)
+        switch mode {
+        case let .inline(sixel):
+            return try gnuplot.inline(figure, sixel: sixel)
+        case let .collect(directory):
+            let index = state.withLock { s -> Int in
+                s.counter += 1
+                return s.counter
+            }
+            let number = String(index)
+            let path = "\(directory)/figure-\(String(repeating: "0", count: max(0, 4 - number.count)))\(number).png"
+            try gnuplot.save(figure, to: path)
+            state.withLock { $0.collected.append(path) }
+            return ""
+        }
+    }
+
+    /// The figures collected since the last call, in order.
+    public static func takeCollected() -> [String] {
+        state.withLock { s in
+            let paths = s.collected
+            s.collected = []
+            return paths
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Matching
+import Tensors
+
+/// What the trainer needs from a model, as closures, so this module does not depend on how
+/// the pipeline is put together (and tests can train toy models).
+public struct TrainableModel {
+    /// Captions -> embeddings [B,L,D]; records gradients only if the text encoder is trained.
+    public var encodeText: ([String]) throws -> Tensor
+    /// Images [B,3,H,W] in [0,1] -> latents x0 (a posterior sample drawn from the generator).
+    public var encodeImages: (Tensor, inout RandomGenerator) throws -> Tensor
+    public var predict: NoisePredictor
+    /// The frozen starting model, for softneg_anchored.
+    public var basePredict: NoisePredictor?
+    public var alphasCumprod: [Float]
+
+    public init(encodeText: @escaping ([String]) throws -> Tensor,
+                encodeImages: @escaping (Tensor, inout RandomGenerator) throws -> Tensor,
+                predict: @escaping NoisePredictor, basePredict: NoisePredictor? = nil, alphasCumprod: [Float]) {
+        self.encodeText = encodeText
+        self.encodeImages = encodeImages
+        self.predict = predict
+        self.basePredict = basePredict
+        self.alphasCumprod = alphasCumprod
+    }
+}
+
+/// One line of the training log: both errors are kept so a run shows what the loss did to them.
+public struct TrainingRecord: Codable, Sendable, Equatable {
+    public var step: Int
+    public var learningRate: Float
+    public var loss: Float
+    /// Mean ||e - eps(x_t, t, w)||^2 of the positives.
+    public var positiveError: Float
+    /// The negatives' (hardneg) or the empty caption's (softneg variants) error.
+    public var comparisonError: Float?
+    public var gradientNorm: Float
+}
+
+/// The fine-tuning loop: seeded batches, the chosen loss, clipping, AdamW, checkpoints.
+/// Each step draws its randomness from (seed, step) alone, so a run resumed from a
+/// checkpoint continues exactly as the uninterrupted run would have.
+public final class FineTuner {
+    public let config: FineTuneConfig
+    public let model: TrainableModel
+    public let data: FineTuneData
+    let optimizer: AdamW
+    private var sampler: BatchSampler
+    public private(set) var step = 0
+    public private(set) var log: [TrainingRecord] = []
+
+    public init(model: TrainableModel, parameters: [(name: String, parameter: Parameter)], data: FineTuneData, config: FineTuneConfig) throws {
+        try config.validate()
+        guard data.count > 0 else { throw TensorError.invalidArgument(op: "finetune", message: "no training examples") }
+        guard !parameters.isEmpty else { throw TensorError.invalidArgument(op: "finetune", message: "nothing to train") }
+        self.config = config
+        self.model = model
+        self.data = data
+        self.optimizer = AdamW(parameters, hyper: .init(weightDecay: config.weightDecay))
+        self.sampler = BatchSampler(count: data.count, batchSize: config.batchSize, seed: config.seed)
+        for (_, p) in parameters { p.requiresGrad = true }
+    }
+
+    /// Trains until `config.steps`, or until `shouldStop` (checked after every step) says so;
+    /// `checkpoint` runs every `checkpointEvery` steps and at the end.
+    public func run(shouldStop: () -> Bool = { false }, checkpoint: ((FineTuner) throws -> Void)? = nil) throws {
+        let meter = ProgressMeter("finetune \(config.loss.rawValue)", total: config.steps)
+        var recent: [Float] = []
+        while step < config.steps {
+            let record = try trainStep()
+            recent = Array((recent + [record.loss]).suffix(20))
+            var detail = String(format: "loss %.4f (mean of last %d) err %.4f", recent.reduce(0, +) / Float(recent.count), recent.count, record.positiveError)
+            if let c = record.comparisonError { detail += String(format: " / %.4f", c) }
+            meter.update(step, detail: detail)
+            if config.checkpointEvery > 0, step % config.checkpointEvery == 0, step < config.steps { try checkpoint?(self) }
+            if shouldStop() { break }
+        }
+        try checkpoint?(self)
+    }
+
+    /// One optimisation step on the batch that belongs to the current step number.
+    @discardableResult
+    public func trainStep() throws -> TrainingRecord {
+        var rng = RandomGenerator(seed: config.seed, stream: UInt64(step))
+        let examples = try sampler.indices(step: step).map { try data.example($0) }
+        let images = try Tensor.cat(examples.map { try $0.image.rank == 3 ? $0.image.unsqueezed(0) : $0.image }, axis: 0)
+        let captions = examples.map(\.caption)
+        let latents = try noGrad { try model.encodeImages(images, &rng) }
+        var batch = LossBatch(latents: latents, contexts: try model.encodeText(captions),
+                              timesteps: try rng.integers(examples.count, in: 0..<model.alphasCumprod.count),
+                              noise: try rng.normal(latents.shape))
+        switch config.loss {
+        case .hardneg:
+            try chooseNegatives(&batch, examples, &rng)
+        case .softneg, .softnegBounded, .softnegAnchored:
+            batch.unconditionalContext = try model.encodeText([""])
+        case .noneg:
+            break
+        }
+        let terms = try trainingLoss(config.loss, batch: batch, lambda: config.lambda, anchor: config.anchor,
+                                     alphasCumprod: model.alphasCumprod, predict: model.predict, basePredict: model.basePredict)
+        guard (try terms.loss.item()).isFinite else {
+            throw TensorError.invalidArgument(op: "finetune", message: "the loss became \(try terms.loss.item()) at step \(step); lower lr")
+        }
+        try terms.loss.backward()
+        let params = optimizer.parameters.map(\.parameter)
+        let norm = clipGradientNorm(params, maxNorm: config.maxGradNorm)
+        let lr = config.schedule.rate(base: config.learningRate, step: step, totalSteps: config.steps, warmupSteps: config.warmupSteps)
+        optimizer.step(lr: lr)
+        optimizer.zeroGrad()
+        step += 1
+        let record = TrainingRecord(step: step, learningRate: lr, loss: try terms.loss.item(), positiveError: terms.positiveError,
+                                    comparisonError: terms.comparisonError, gradientNorm: norm)
+        log.append(record)
+        return record
+    }
+
+    /// HardNeg's per-batch mix: a hard-negative image, a hard-negative caption, or a random
+    /// other caption, falling back to what the examples have.
+    private func chooseNegatives(_ batch: inout LossBatch, _ examples: [FineTuneExample], _ rng: inout RandomGenerator) throws {
+        let u = rng.uniform(count: 1).first ?? 0
+        let negImages = examples.compactMap(\.negativeImage)
+        let negCaptions = examples.compactMap(\.negativeCaption)
+        if u < config.negativeImageProbability, negImages.count == examples.count {
+            let imgs = try Tensor.cat(negImages.map { try $0.rank == 3 ? $0.unsqueezed(0) : $0 }, axis: 0)
+            batch.negativeLatents = try noGrad { try model.encodeImages(imgs, &rng) }
+        } else if u < config.negativeImageProbability + config.negativeCaptionProbability, negCaptions.count == examples.count {
+            batch.negativeContexts = try model.encodeText(negCaptions)
+        } else {
+            // A random other example's caption (never the example's own).
+            let others = try rng.integers(examples.count, in: 0..<Swift.max(1, data.count - 1))
+            let captions = try zip(examples, others).map { ex, k in
+                let c = try data.caption(k)
+                return c == ex.caption ? try data.caption((k + 1) % data.count) : c
+            }
+            batch.negativeContexts = try model.encodeText(captions)
+        }
+    }
+
+    // MARK: checkpoints
+
+    /// The trained parameters and optimizer state as tensors, plus metadata (step, config, log).
+    public func checkpointState() throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        var tensors: [String: Tensor] = [:]
+        for (name, p) in optimizer.parameters {
+            tensors["param/\(name)"] = p.value
+            if let m = optimizer.firstMoments[name], let v = optimizer.secondMoments[name] {
+                tensors["adam_m/\(name)"] = try Tensor(shape: p.shape, scalars: m)
+                tensors["adam_v/\(name)"] = try Tensor(shape: p.shape, scalars: v)
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let metadata = [
+            "step": String(step),
+            "adam_step": String(optimizer.stepCount),
+            "config": String(decoding: try encoder.encode(config), as: UTF8.self),
+            "log": String(decoding: try encoder.encode(log), as: UTF8.self),
+        ]
+        return (tensors, metadata)
+    }
+
+    /// Continues from a checkpoint written by `checkpointState` for the same config.
+    public func restore(tensors: [String: Tensor], metadata: [String: String]) throws {
+        func fail(_ m: String) -> TensorError { TensorError.invalidArgument(op: "finetune resume", message: m) }
+        guard let stepText = metadata["step"], let saved = Int(stepText), let adamText = metadata["adam_step"], let adamStep = Int(adamText) else {
+            throw fail("the checkpoint has no step count")
+        }
+        if let configText = metadata["config"], let savedConfig = try? JSONDecoder().decode(FineTuneConfig.self, from: Data(configText.utf8)),
+           savedConfig.loss != config.loss || savedConfig.seed != config.seed || savedConfig.batchSize != config.batchSize || savedConfig.loraRank != config.loraRank {
+            throw fail("the checkpoint was made with a different loss, seed, batch or lora rank")
+        }
+        var first: [String: [Float]] = [:], second: [String: [Float]] = [:]
+        for (name, p) in optimizer.parameters {
+            guard let value = tensors["param/\(name)"] else { throw fail("missing parameter '\(name)'") }
+            guard value.shape == p.shape else { throw TensorError.shapeMismatch(op: "finetune resume '\(name)'", lhs: p.shape, rhs: value.shape) }
+            p.value = value
+            first[name] = tensors["adam_m/\(name)"]?.scalars
+            second[name] = tensors["adam_v/\(name)"]?.scalars
+        }
+        optimizer.restore(step: adamStep, first: first, second: second)
+        step = saved
+        log = (metadata["log"].flatMap { try? JSONDecoder().decode([TrainingRecord].self, from: Data($0.utf8)) }) ?? []
+    }
+}

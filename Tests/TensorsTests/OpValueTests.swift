@@ -1,0 +1,29 @@
+import XCTest
+@testable import Tensors
+
+/// Forward values against PyTorch (scripts/make_op_fixtures.py, torch 2.x, float64 references
+/// computed from the same float32 inputs). Tolerance: max error relative to max(1, max |reference|).
+final class OpValueTests: XCTestCase {
+    func checkValues(_ group: String, tolerance: Double, file: StaticString = #filePath, line: UInt = #line) throws {
+        let fixture = try OpFixture.load(group)
+        for c in fixture.cases {
+            let inputs = try c.inputs.mapValues { try $0.tensor }
+            let y = try evaluate(c, inputs)
+            XCTAssertEqual(y.shape, c.output.shape, "\(group)/\(c.name): shape", file: file, line: line)
+            let err = relativeError(y.scalars, c.output.data)
+            XCTAssertLessThanOrEqual(err, tolerance, "\(group)/\(c.name): relative error", file: file, line: line)
+        }
+    }
+
+    func testConv2d() throws { try checkValues("conv2d", tolerance: 1e-5) }
+    func testGroupAndLayerNorm() throws { try checkValues("norm", tolerance: 1e-5) }
+    func testSoftmax() throws { try checkValues("softmax", tolerance: 1e-6) }
+    func testAttention() throws { try checkValues("attention", tolerance: 1e-5) }
+    func testMatmulAndLinear() throws { try checkValues("matmul", tolerance: 1e-5) }
+    func testUnary() throws { try checkValues("unary", tolerance: 1e-6) }
+    func testBinary() throws { try checkValues("binary", tolerance: 1e-6) }
+    func testReductions() throws { try checkValues("reductions", tolerance: 1e-6) }
+    /// Data movement is exact; 6e-8 covers the nine-digit rounding of the fixture and the one
+    /// float32 rounding of the scaled pieces in split/chunk.
+    func testShapeOps() throws { try checkValues("shape", tolerance: 6e-8) }
+}
