@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Script", dependencies: ["Tensors", "Diffusion", "Matching", "Training", "Benchmarks", "Plotting"]),
         .target(name: "REPL", dependencies: ["Script", "CEditLine"]),
         .executableTarget(name: "sn", dependencies: [
-            "REPL", "Script", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "REPL", "Script", "Plotting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "snbench", dependencies: ["Tensors", "Diffusion"], path: "Sources/snbench"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),

@@ -31,9 +31,9 @@ public final class Interpreter {
     var steps = 0
     /// Files being run (innermost last): `run("x.sn")` resolves next to the current one.
     var fileStack: [SourceFile] = []
-    /// The random stream used when a builtin gets no seed; reset by `:reset`.
-    public var randomSeed: UInt64 = 0
-    public var randomCounter: UInt64 = 0
+    /// The session's random stream, used when `randn` gets no seed: seeded with 0, so a
+    /// script gives the same numbers on every run; `:reset` starts it again.
+    public var generator = RandomGenerator(seed: 0)
 
     public init(builtins: [Builtin] = BuiltinRegistry.all, output: @escaping (String) -> Void = Interpreter.standardOutput) {
         self.output = output
@@ -114,7 +114,7 @@ public final class Interpreter {
     /// Forgets every variable.
     public func reset() {
         globals = Scope(parent: nil)
-        randomCounter = 0
+        generator = RandomGenerator(seed: 0)
     }
 
     public func builtin(named name: String) -> Builtin? { builtins[name] }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plotting
 import REPL
 import Script
 import Tensors
@@ -62,8 +63,50 @@ struct Report: ParsableCommand {
     @Flag(help: "Keep running the next cells after a cell fails.") var keepGoing = false
 
     mutating func run() throws {
-        Terminal.writeError("error: 'sn report' is not available yet in this build (the report engine has not been wired in)\n")
-        throw ExitCode(1)
+        guard let source = try? String(contentsOfFile: script, encoding: .utf8) else {
+            Terminal.writeError("error: cannot read '\(script)'\n")
+            throw ExitCode(1)
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sn-report-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        } catch {
+            Terminal.writeError("error: cannot create a scratch directory: \(error.localizedDescription)\n")
+            throw ExitCode(1)
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        FigureDisplay.mode = .collect(directory: scratch.path)
+        defer { FigureDisplay.mode = .inline(sixel: false) }
+
+        let interpreter = Interpreter()
+        interpreter.setVariable("args", .list([]))
+        nonisolated(unsafe) var printed = ""
+        interpreter.output = { printed += $0 }
+        let title = ((script as NSString).lastPathComponent as NSString).deletingPathExtension
+        var failed = false
+        let report = Plotting.Report.run(source: source, title: title, keepGoing: keepGoing) { cell in
+            printed = ""
+            // Blank lines in front keep line numbers in errors those of the script.
+            let code = String(repeating: "\n", count: max(0, cell.firstLine - 1)) + cell.code
+            var message: String? = nil
+            do {
+                if let value = try interpreter.run(code, file: script) {
+                    if case .none = value {} else { printed += interpreter.printer.display(value) + "\n" }
+                }
+            } catch let error as ScriptError {
+                message = error.rendered()
+                failed = true
+            }
+            return CellOutcome(output: printed, figures: FigureDisplay.takeCollected(), error: message)
+        }
+        do {
+            if html { try report.writeHTML(to: output) } else { try report.writeMarkdown(to: output) }
+        } catch {
+            Terminal.writeError("error: cannot write the report: \(error)\n")
+            throw ExitCode(1)
+        }
+        print("wrote \(output)" + (failed ? " (a cell failed; see the report)" : ""))
+        throw ExitCode(failed ? 1 : 0)
     }
 }
 

@@ -63,3 +63,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(r.err.contains("cannot read '/no/such/file.sn'"))
     }
 }
+
+final class ReportCommandTests: XCTestCase {
+    func testReportWritesMarkdownAndStopsAtAFailingCell() throws {
+        let sn = try XCTUnwrap(snBinary)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sn-report-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("nb.sn")
+        try "x = 3\n# %% Double\nx * 2\n# %% Broken\ny = nope\n# %% Never\nprint(1)\n".write(to: script, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("nb.md")
+        let r = try runProcess(sn, ["report", script.path, "-o", out.path])
+        XCTAssertEqual(r.status, 1, r.err)
+        let md = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(md.contains("## Double\n\n```sn\nx * 2\n```\n\n```text\n6\n```"), md)
+        XCTAssertTrue(md.contains("nb.sn:5:5: error: no variable or function named 'nope'"), md)
+        XCTAssertTrue(md.contains("1 later cell not run"), md)
+        try "x = 1\n# %% ok\nx + 1\n".write(to: script, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runProcess(sn, ["report", script.path, "-o", out.path]).status, 0)
+    }
+}

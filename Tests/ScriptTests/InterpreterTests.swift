@@ -189,7 +189,7 @@ final class InterpreterTests: XCTestCase {
         let all = BuiltinRegistry.all
         XCTAssertEqual(Set(all.map(\.name)).count, all.count)
         for b in all { XCTAssertFalse(b.doc.isEmpty, b.name) }
-        let required = ["tensor", "zeros", "ones", "arange", "reshape", "shape", "mean", "sum", "std", "min", "max", "argmax",
+        let required = ["tensor", "zeros", "ones", "randn", "arange", "load_tensors", "save_tensors", "image", "save_image", "reshape", "shape", "mean", "sum", "std", "min", "max", "argmax",
                         "softmax", "exp", "log", "sqrt", "abs", "cat", "stack", "print", "len", "range", "str", "type", "keys", "run", "help"]
         for name in required { XCTAssertNotNil(all.first { $0.name == name }, name) }
     }

@@ -85,3 +85,26 @@ func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, 
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
+
+/// posix_spawn + waitpid, with stdin from /dev/null and stdout/stderr into a file: for
+/// commands (tmux) whose daemon children would keep a pipe open, or whose exit Foundation's
+/// Process can miss.
+func spawnAndWait(_ path: String, _ arguments: [String]) -> (status: Int32, out: String) {
+    let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("sn-spawn-\(getpid())-\(UUID().uuidString)").path
+    defer { unlink(outPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid = pid_t()
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { return (-1, "") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+    let exited = (status & 0x7f) == 0
+    return (exited ? (status >> 8) & 0xff : -1, out)
+}

@@ -81,6 +81,16 @@ public enum TensorBuiltins {
             _ = try checkedCount(s, ctx)
             return .tensor(Tensor.ones(s))
         },
+        Builtin("randn", [.init("shape", variadic: true), .init("seed", .optional(.int), default: .noValue)], returns: "tensor",
+                doc: "Standard normal samples: randn(2, 3, seed: 0); without a seed, the session's stream (seeded 0 at start).") { args, ctx in
+            let s = try shape(args, "shape")
+            _ = try checkedCount(s, ctx)
+            if let seed = try args.optionalInt("seed") {
+                guard seed >= 0 else { throw ArgumentError(parameter: "seed", "randn: seed must be >= 0, got \(seed)") }
+                return .tensor(try Tensor.randn(s, seed: UInt64(seed)))
+            }
+            return .tensor(try Tensor.randn(s, generator: &ctx.interpreter.generator))
+        },
         Builtin("arange", [.init("start", .number), .init("end", .optional(.number), default: .noValue), .init("step", .number, default: .number(1))],
                 returns: "tensor", doc: "arange(n) is [0, 1, ..., n-1]; arange(a, b, step) counts from a up to (not including) b.") { args, ctx in
             var start = try args.number("start"), end = 0.0
