@@ -5,6 +5,7 @@ Prints "name<TAB>GFLOP/s" lines with the same names snbench prints.
 
     python scripts/bench_torch.py [--only sgemm|conv2d]
 """
+import os
 import sys
 import time
 
@@ -12,13 +13,17 @@ import torch
 import torch.nn.functional as F
 
 
+# BENCH_CLOCK=cpu: process CPU time, as snbench does (used with one thread).
+clock = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
+
+
 def rate(flops, body, budget=1.0):
     body()
-    best, start, reps = float("inf"), time.perf_counter(), 0
-    while reps < 3 or time.perf_counter() - start < budget:
-        t0 = time.perf_counter()
+    best, start, reps = float("inf"), clock(), 0
+    while reps < 3 or clock() - start < budget:
+        t0 = clock()
         body()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, clock() - t0)
         reps += 1
     return flops / best / 1e9
 
@@ -30,6 +35,8 @@ def report(name, gflops):
 def main():
     only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--only" else None
     torch.manual_seed(0)
+    if os.environ.get("BENCH_THREADS"):
+        torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, MKL {torch.backends.mkl.is_available()}", file=sys.stderr)
     with torch.inference_mode():
         if only in (None, "sgemm"):

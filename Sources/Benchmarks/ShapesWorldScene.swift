@@ -117,13 +117,10 @@ extension ShapesScene {
             }
             return arguable ? .ambiguous : .isFalse
         case let .conjunction(first, second):
-            for (i, a) in objects.enumerated() where first.describes(a) {
-                for (j, b) in objects.enumerated() where j != i && second.describes(b) {
-                    _ = (a, b)
-                    return .isTrue
-                }
+            let pairExists = objects.indices.contains { i in
+                first.describes(objects[i]) && objects.indices.contains { j in j != i && second.describes(objects[j]) }
             }
-            return .isFalse
+            return pairExists ? .isTrue : .isFalse
         }
     }
 }

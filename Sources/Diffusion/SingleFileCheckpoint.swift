@@ -244,8 +244,12 @@ public struct SingleFileCheckpoint: Sendable {
 
     // MARK: Configs from shapes
 
-    static func shape(_ sd: [String: Tensor], _ key: String, origin: String) throws -> [Int] {
+    /// The shape of `key`, which must have at least `rank` dimensions (a hostile file may say otherwise).
+    static func shape(_ sd: [String: Tensor], _ key: String, rank: Int = 2, origin: String) throws -> [Int] {
         guard let t = sd[key] else { throw WeightError.missingKey(key, origin: origin) }
+        guard t.rank >= rank else {
+            throw CheckpointError.file(path: origin, message: "weight '\(key)' has shape \(formatShape(t.shape)), expected \(rank) or more dimensions")
+        }
         return t.shape
     }
 
@@ -264,7 +268,7 @@ public struct SingleFileCheckpoint: Sendable {
         c.downBlockTypes = attention.map { $0 ? "CrossAttnDownBlock2D" : "DownBlock2D" }
         c.upBlockTypes = attention.reversed().map { $0 ? "CrossAttnUpBlock2D" : "UpBlock2D" }
         c.midBlockType = sd.keys.contains { $0.hasPrefix("mid_block.attentions.") } ? "UNetMidBlock2DCrossAttn" : "UNetMidBlock2D"
-        if let toK = sd.first(where: { $0.key.hasSuffix("attn2.to_k.weight") }) {
+        if let toK = sd.first(where: { $0.key.hasSuffix("attn2.to_k.weight") }), toK.value.rank == 2 {
             c.crossAttentionDim = Array(repeating: toK.value.shape[1], count: levels)
         }
         c.useLinearProjection = sd.first { $0.key.hasSuffix(".proj_in.weight") }?.value.rank == 2

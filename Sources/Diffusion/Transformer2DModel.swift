@@ -13,13 +13,20 @@ public struct FeedForward: Sendable {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        // Splitting the weight's rows (contiguous) instead of the wide activation saves a copy of
-        // the larger tensor; the two products are the same as diffusers' chunk(2, dim=-1).
-        let w = proj.weight.tensor, b = proj.bias?.tensor
-        let value = try Tensor.linear(x, weight: w.sliced(axis: 0, start: 0, end: inner),
-                                      bias: b?.sliced(axis: 0, start: 0, end: inner))
-        let gate = try Tensor.linear(x, weight: w.sliced(axis: 0, start: inner, end: 2 * inner),
+        // diffusers' chunk(2, dim=-1) of the [tokens, 2*inner] projection. Whichever is smaller is
+        // cut in two: the activation (few tokens, wide layers) or the weight's rows (many tokens;
+        // not with a LoRA adapter attached, which only the whole layer applies).
+        let dim = proj.inFeatures, tokens = x.count / max(dim, 1)
+        let value: Tensor, gate: Tensor
+        if tokens < dim || proj.lora != nil {
+            let halves = try proj(x).chunked(2, axis: -1)
+            (value, gate) = (halves[0], halves[1])
+        } else {
+            let w = proj.weight.tensor, b = proj.bias?.tensor
+            value = try Tensor.linear(x, weight: w.sliced(axis: 0, start: 0, end: inner), bias: b?.sliced(axis: 0, start: 0, end: inner))
+            gate = try Tensor.linear(x, weight: w.sliced(axis: 0, start: inner, end: 2 * inner),
                                      bias: b?.sliced(axis: 0, start: inner, end: 2 * inner))
+        }
         return try out(value * gate.gelu())
     }
 }

@@ -5,6 +5,11 @@ public enum BuiltinRegistry {
         ("core", CoreBuiltins.builtins),
         ("tensors", TensorBuiltins.builtins),
         ("images and files", ImageBuiltins.builtins),
+        ("models", ModelBuiltins.builtins + NewModelBuiltins.builtins),
+        ("scoring", ScoringBuiltins.builtins),
+        ("training", TrainingBuiltins.builtins),
+        ("benchmarks", BenchmarkBuiltins.builtins),
+        ("plots", PlotBuiltins.builtins),
     ]
 
     public static var all: [Builtin] { areas.flatMap(\.builtins) }

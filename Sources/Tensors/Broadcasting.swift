@@ -20,6 +20,99 @@ func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
     }
 }
 
+/// A broadcast loop reduced to its essentials: size-1 dimensions dropped and neighbours merged
+/// wherever both operands step through them contiguously, so [2,320,64,64] + [1,320,1,1]
+/// becomes [640 rows of 4096] with strides (4096, 1) and (1, 0).
+struct BroadcastLoop {
+    var dims: [Int] = [], sa: [Int] = [], sb: [Int] = []
+
+    init(_ outShape: [Int], _ stridesA: [Int], _ stridesB: [Int]) {
+        for i in outShape.indices where outShape[i] != 1 {
+            if let last = dims.indices.last, sa[last] == stridesA[i] * outShape[i], sb[last] == stridesB[i] * outShape[i] {
+                dims[last] *= outShape[i]
+                sa[last] = stridesA[i]
+                sb[last] = stridesB[i]
+            } else {
+                dims.append(outShape[i]); sa.append(stridesA[i]); sb.append(stridesB[i])
+            }
+        }
+        if dims.isEmpty { (dims, sa, sb) = ([1], [0], [0]) }
+    }
+
+    var inner: Int { dims[dims.count - 1] }
+    var rows: Int { dims.dropLast().reduce(1, *) }
+
+    /// Offsets into a and b of the first element of `row` (rows are the inner runs, in order).
+    @inline(__always)
+    func offsets(ofRow row: Int) -> (Int, Int) {
+        var rem = row, oa = 0, ob = 0
+        var d = dims.count - 2
+        while d >= 0 {
+            let i = rem % dims[d]
+            rem /= dims[d]
+            oa += i * sa[d]
+            ob += i * sb[d]
+            d -= 1
+        }
+        return (oa, ob)
+    }
+
+    /// out[row * inner + j] = f(a[..], b[..]) for every element, rows split across threads. The
+    /// inner run takes one of four loops (both contiguous, one side a repeated value, strided),
+    /// which the compiler vectorises once `f` is inlined.
+    @inline(__always)
+    func run(_ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ po: UnsafeMutablePointer<Float>, _ f: (Float, Float) -> Float) {
+        let inner = self.inner, ia = sa[sa.count - 1], ib = sb[sb.count - 1]
+        Parallel.forEachChunk(rows, minimumPerChunk: Swift.max(1, 32_768 / inner)) { range in
+            for row in range {
+                let (oa, ob) = offsets(ofRow: row)
+                let o = po + row * inner, a = pa + oa, b = pb + ob
+                if ia == 1 && ib == 1 {
+                    for j in 0..<inner { o[j] = f(a[j], b[j]) }
+                } else if ia == 1 && ib == 0 {
+                    let s = b[0]
+                    for j in 0..<inner { o[j] = f(a[j], s) }
+                } else if ia == 0 && ib == 1 {
+                    let s = a[0]
+                    for j in 0..<inner { o[j] = f(s, b[j]) }
+                } else {
+                    for j in 0..<inner { o[j] = f(a[j * ia], b[j * ib]) }
+                }
+            }
+        }
+    }
+}
+
+/// out[i] = f(x[i]) over a whole array, split across threads for large arrays.
+@inline(__always)
+func mapScalars(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
+    [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
+        x.withUnsafeBufferPointer { px in
+            guard let px = px.baseAddress, let po = po.baseAddress else { return }
+            Parallel.forEachChunk(x.count, minimumPerChunk: 32_768) { range in
+                for i in range { (po + i).initialize(to: f(px[i])) }
+            }
+        }
+        initialized = x.count
+    }
+}
+
+/// out[i] = f(x[i], y[i]) over two equal-length arrays, split across threads for large arrays.
+@inline(__always)
+func zipScalars(_ x: [Float], _ y: [Float], _ f: (Float, Float) -> Float) -> [Float] {
+    [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeBufferPointer { py in
+                guard let px = px.baseAddress, let py = py.baseAddress, let po = po.baseAddress else { return }
+                Parallel.forEachChunk(x.count, minimumPerChunk: 32_768) { range in
+                    for i in range { (po + i).initialize(to: f(px[i], py[i])) }
+                }
+            }
+        }
+        initialized = x.count
+    }
+}
+
 /// Calls `body(outIndex, aIndex, bIndex)` for every element of the broadcast result.
 @inline(__always)
 func forEachBroadcast(_ outShape: [Int], _ sa: [Int], _ sb: [Int], _ body: (Int, Int, Int) -> Void) {

@@ -1,36 +1,20 @@
 /// Broadcasting binary arithmetic and comparisons, and scalar-tensor arithmetic.
 extension Tensor {
-    /// out = f(a, b) with broadcasting; fast paths for equal shapes and a scalar operand.
+    /// out = f(a, b) with broadcasting. Inlined into each operator so `f` is known in the loops.
+    @inline(__always)
     static func zipBroadcast(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> (shape: [Int], scalars: [Float]) {
-        if a.shape == b.shape {
-            var out = [Float](repeating: 0, count: a.count)
+        if a.shape == b.shape { return (a.shape, zipScalars(a.scalars, b.scalars, f)) }
+        let shape = try broadcastShape(a.shape, b.shape, op: op)
+        let total = shape.reduce(1, *)
+        let loop = BroadcastLoop(shape, broadcastStrides(a.shape, to: shape), broadcastStrides(b.shape, to: shape))
+        let out = [Float](unsafeUninitializedCapacity: total) { po, initialized in
             a.scalars.withUnsafeBufferPointer { pa in
                 b.scalars.withUnsafeBufferPointer { pb in
-                    out.withUnsafeMutableBufferPointer { po in
-                        for i in 0..<po.count { po[i] = f(pa[i], pb[i]) }
-                    }
+                    guard total > 0, let pa = pa.baseAddress, let pb = pb.baseAddress, let po = po.baseAddress else { return }
+                    loop.run(pa, pb, po, f)
                 }
             }
-            return (a.shape, out)
-        }
-        let shape = try broadcastShape(a.shape, b.shape, op: op)
-        var out = [Float](repeating: 0, count: shape.reduce(1, *))
-        if b.count == 1 && shape == a.shape {
-            let s = b.scalars[0]
-            a.scalars.withUnsafeBufferPointer { pa in
-                out.withUnsafeMutableBufferPointer { po in
-                    for i in 0..<po.count { po[i] = f(pa[i], s) }
-                }
-            }
-            return (shape, out)
-        }
-        let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
-        a.scalars.withUnsafeBufferPointer { pa in
-            b.scalars.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { po in
-                    forEachBroadcast(shape, sa, sb) { o, i, j in po[o] = f(pa[i], pb[j]) }
-                }
-            }
+            initialized = total
         }
         return (shape, out)
     }
@@ -116,13 +100,13 @@ extension Tensor {
     public static func * (a: Tensor, s: Float) -> Tensor { a.affine(scale: s, shift: 0) }
     public static func * (s: Float, a: Tensor) -> Tensor { a.affine(scale: s, shift: 0) }
     public static func / (a: Tensor, s: Float) -> Tensor {
-        Tensor.result(shape: a.shape, scalars: a.scalars.map { $0 / s }, inputs: [a]) { g, _ in [g / s] }
+        Tensor.result(shape: a.shape, scalars: mapScalars(a.scalars) { $0 / s }, inputs: [a]) { g, _ in [g / s] }
     }
     public static prefix func - (a: Tensor) -> Tensor { a.affine(scale: -1, shift: 0) }
 
     /// scale * x + shift.
     public func affine(scale: Float, shift: Float) -> Tensor {
-        let out = scalars.map { scale * $0 + shift }
+        let out = mapScalars(scalars) { scale * $0 + shift }
         return Tensor.result(shape: shape, scalars: out, inputs: [self]) { g, _ in [g * scale] }
     }
 }

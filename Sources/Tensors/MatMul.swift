@@ -18,6 +18,24 @@ func sgemm(
         beta, c, Int32(n))
 }
 
+/// The same with explicit leading dimensions, to multiply sub-matrices in place (a head's
+/// columns inside [B,L,D], a block of rows, a slice of output columns).
+@inline(__always)
+func sgemm(
+    _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0
+) {
+    guard m > 0, n > 0 else { return }
+    guard k > 0 else {
+        if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+        return
+    }
+    cblas_sgemm(
+        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
 extension Tensor {
     /// Matrix product over the last two dimensions, optionally transposing either operand.
     /// Leading (batch) dimensions must agree, or `b` may be a plain matrix shared by all.

@@ -9,26 +9,45 @@ struct NormalizedRuns {
     let channelStride: Int
     let channels: Int
 
-    /// y = (x - mean) * rstd * w[c] + b[c]; returns y, xhat and rstd per run.
-    func forward(_ x: [Float], _ w: [Float]?, _ b: [Float]?, eps: Float) -> (y: [Float], xhat: [Float], rstd: [Float]) {
-        var y = [Float](repeating: 0, count: x.count), xhat = y
+    /// y = (x - mean) * rstd * w[c] + b[c]; returns y, xhat (only when `keepXhat`, for the
+    /// backward pass) and rstd per run. Runs are split across threads; each run's statistics
+    /// are summed in Double by one thread in a fixed order.
+    func forward(_ x: [Float], _ w: [Float]?, _ b: [Float]?, eps: Float, keepXhat: Bool) -> (y: [Float], xhat: [Float], rstd: [Float]) {
+        var y = [Float](repeating: 0, count: x.count)
+        var xhat = [Float](repeating: 0, count: keepXhat ? x.count : 0)
         var rstd = [Float](repeating: 0, count: runs)
-        for r in 0..<runs {
-            let base = r * size
-            var mean = 0.0
-            for i in 0..<size { mean += Double(x[base + i]) }
-            mean /= Double(size)
-            var variance = 0.0
-            for i in 0..<size { let d = Double(x[base + i]) - mean; variance += d * d }
-            variance /= Double(size)
-            let rs = Float(1 / (variance + Double(eps)).squareRoot())
-            rstd[r] = rs
-            let m = Float(mean)
-            for i in 0..<size {
-                let h = (x[base + i] - m) * rs
-                xhat[base + i] = h
-                let c = ((base + i) / channelStride) % channels
-                y[base + i] = h * (w?[c] ?? 1) + (b?[c] ?? 0)
+        let wv = w ?? [Float](repeating: 1, count: channels), bv = b ?? [Float](repeating: 0, count: channels)
+        let size = self.size, stride = Swift.max(channelStride, 1), channels = self.channels
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                xhat.withUnsafeMutableBufferPointer { hb in
+                    rstd.withUnsafeMutableBufferPointer { rb in
+                        Parallel.forEachChunk(runs, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(size, 1))) { range in
+                            for r in range {
+                                let base = r * size
+                                var sum = 0.0
+                                for i in base..<(base + size) { sum += Double(xb[i]) }
+                                let mean = sum / Double(size)
+                                var sq = 0.0
+                                for i in base..<(base + size) { let d = Double(xb[i]) - mean; sq += d * d }
+                                let rs = Float(1 / (sq / Double(size) + Double(eps)).squareRoot())
+                                rb[r] = rs
+                                let m = Float(mean)
+                                if keepXhat {
+                                    for i in base..<(base + size) { hb[i] = (xb[i] - m) * rs }
+                                }
+                                // One scale and shift per stretch of `stride` elements sharing a channel.
+                                var start = base
+                                while start < base + size {
+                                    let c = (start / stride) % channels
+                                    let scale = rs * wv[c], shift = bv[c]
+                                    for i in start..<(start + stride) { yb[i] = (xb[i] - m) * scale + shift }
+                                    start += stride
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return (y, xhat, rstd)
@@ -85,7 +104,8 @@ extension Tensor {
     }
 
     private func normalized(_ runs: NormalizedRuns, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
-        let (y, xhat, rstd) = runs.forward(scalars, weight?.scalars, bias?.scalars, eps: eps)
+        let recording = GradMode.isEnabled && (node != nil || weight?.node != nil || bias?.node != nil)
+        let (y, xhat, rstd) = runs.forward(scalars, weight?.scalars, bias?.scalars, eps: eps, keepXhat: recording)
         let w = weight?.scalars
         var inputs = [self]
         if let weight { inputs.append(weight) }
@@ -106,22 +126,28 @@ extension Tensor {
     public func softmax(axis: Int = -1) throws -> Tensor {
         let a = try normalizedAxes([axis], op: "softmax")[0]
         let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
-        var y = [Float](repeating: 0, count: count)
-        scalars.withUnsafeBufferPointer { px in
-            y.withUnsafeMutableBufferPointer { py in
-                for o in 0..<outer {
-                    for i in 0..<inner {
-                        let base = o * n * inner + i
-                        var m = -Float.infinity
-                        for k in 0..<n { m = Swift.max(m, px[base + k * inner]) }
-                        var s: Float = 0
-                        for k in 0..<n {
-                            let e = Foundation.exp(px[base + k * inner] - m)
-                            py[base + k * inner] = e
-                            s += e
-                        }
-                        for k in 0..<n { py[base + k * inner] /= s }
+        var y = scalars
+        y.withUnsafeMutableBufferPointer { py in
+            guard let py = py.baseAddress, n > 0 else { return }
+            if inner == 1 {
+                // Rows are contiguous: the vectorised kernel, rows split across threads.
+                Parallel.forEachChunk(outer, minimumPerChunk: Swift.max(1, 16_384 / n)) { rows in
+                    for o in rows { softmaxRow(py + o * n, n) }
+                }
+                return
+            }
+            Parallel.forEachChunk(outer * inner, minimumPerChunk: Swift.max(1, 16_384 / n)) { columns in
+                for column in columns {
+                    let base = (column / inner) * n * inner + column % inner
+                    var m = -Float.infinity
+                    for k in 0..<n { m = Swift.max(m, py[base + k * inner]) }
+                    var s: Float = 0
+                    for k in 0..<n {
+                        let e = Foundation.exp(py[base + k * inner] - m)
+                        py[base + k * inner] = e
+                        s += e
                     }
+                    for k in 0..<n { py[base + k * inner] /= s }
                 }
             }
         }
@@ -129,43 +155,23 @@ extension Tensor {
         return Tensor.result(shape: shape, scalars: y, inputs: [self]) { g, _ in
             // dx = y (g - sum(g y))
             var dx = [Float](repeating: 0, count: out.count)
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    let base = o * n * inner + i
-                    var dot: Float = 0
-                    for k in 0..<n { dot += g.scalars[base + k * inner] * out[base + k * inner] }
-                    for k in 0..<n { dx[base + k * inner] = out[base + k * inner] * (g.scalars[base + k * inner] - dot) }
+            out.withUnsafeBufferPointer { py in
+                g.scalars.withUnsafeBufferPointer { pg in
+                    dx.withUnsafeMutableBufferPointer { pdx in
+                        guard let py = py.baseAddress, let pg = pg.baseAddress, let pdx = pdx.baseAddress else { return }
+                        Parallel.forEachChunk(outer * inner, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(n, 1))) { columns in
+                            for column in columns {
+                                let base = (column / inner) * n * inner + column % inner
+                                var dot: Float = 0
+                                for k in 0..<n { dot += pg[base + k * inner] * py[base + k * inner] }
+                                for k in 0..<n { pdx[base + k * inner] = py[base + k * inner] * (pg[base + k * inner] - dot) }
+                            }
+                        }
+                    }
                 }
             }
             return [Tensor(uncheckedShape: g.shape, scalars: dx)]
         }
     }
-
-    /// Multi-head scaled dot-product attention. q [B,Lq,D], k and v [B,Lk,D]; D splits into
-    /// `heads` heads; `mask` (additive) broadcasts against the scores [B,heads,Lq,Lk].
-    public static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, mask: Tensor? = nil) throws -> Tensor {
-        guard k.rank == 3, k.shape == v.shape else {
-            throw TensorError.shapeMismatch(op: "attention (k vs v, each [B,L,D])", lhs: k.shape, rhs: v.shape)
-        }
-        guard q.rank == 3, q.shape[0] == k.shape[0], q.shape[2] == k.shape[2] else {
-            throw TensorError.shapeMismatch(op: "attention (q vs k, each [B,L,D])", lhs: q.shape, rhs: k.shape)
-        }
-        let (b, lq, d) = (q.shape[0], q.shape[1], q.shape[2]), lk = k.shape[1]
-        guard heads > 0, d % heads == 0 else {
-            throw TensorError.invalidArgument(op: "attention", message: "width \(d) does not split into \(heads) heads")
-        }
-        let dh = d / heads
-        func split(_ t: Tensor, _ l: Int) throws -> Tensor { try t.reshaped([b, l, heads, dh]).permuted([0, 2, 1, 3]) }
-        let (qh, kh, vh) = (try split(q, lq), try split(k, lk), try split(v, lk))
-        var scores = try matmul(qh, kh, transposeB: true) * (1 / Float(dh).squareRoot())
-        if let mask {
-            guard (try? broadcastShape(scores.shape, mask.shape, op: "attention")) == scores.shape else {
-                throw TensorError.shapeMismatch(op: "attention (scores [B,heads,Lq,Lk] vs additive mask)", lhs: scores.shape, rhs: mask.shape)
-            }
-            scores = try scores + mask
-        }
-        let weights = try scores.softmax(axis: -1)
-        let out = try matmul(weights, vh)
-        return try out.permuted([0, 2, 1, 3]).reshaped([b, lq, d])
-    }
 }
+

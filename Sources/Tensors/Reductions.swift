@@ -21,14 +21,35 @@ extension Tensor {
     }
 
     /// Folds every element into its output slot (Double accumulation for exact-enough sums).
+    /// Runs of the input are folded in one tight loop each: into one slot when the innermost
+    /// (merged) dimension is reduced, elementwise into a row of slots when it is kept. The
+    /// order of accumulation is fixed, and single-threaded (a reduction across rows cannot be
+    /// split without changing the order).
+    @inline(__always)
     func fold(_ axes: [Int], initial: Double, _ combine: (Double, Float) -> Double) -> [Double] {
         let kept = reducedShape(axes, keepDims: true)
         var acc = [Double](repeating: initial, count: kept.reduce(1, *))
-        let sOut = broadcastStrides(kept, to: shape)
-        let sIn = Tensor.strides(of: shape)
+        guard count > 0 else { return acc }
+        let loop = BroadcastLoop(shape, Tensor.strides(of: shape), broadcastStrides(kept, to: shape))
+        let inner = loop.inner, ix = loop.sa[loop.sa.count - 1], ia = loop.sb[loop.sb.count - 1]
         scalars.withUnsafeBufferPointer { px in
-            acc.withUnsafeMutableBufferPointer { pa in
-                forEachBroadcast(shape, sIn, sOut) { _, i, j in pa[j] = combine(pa[j], px[i]) }
+            acc.withUnsafeMutableBufferPointer { pacc in
+                guard let px = px.baseAddress, let pacc = pacc.baseAddress else { return }
+                for row in 0..<loop.rows {
+                    let (ox, oa) = loop.offsets(ofRow: row)
+                    let x = px + ox, a = pacc + oa
+                    if ia == 0 {
+                        var v = a[0]
+                        if ix == 1 {
+                            for j in 0..<inner { v = combine(v, x[j]) }
+                        } else {
+                            for j in 0..<inner { v = combine(v, x[j * ix]) }
+                        }
+                        a[0] = v
+                    } else {
+                        for j in 0..<inner { a[j * ia] = combine(a[j * ia], x[j * ix]) }
+                    }
+                }
             }
         }
         return acc
@@ -112,12 +133,15 @@ extension Tensor {
         guard try broadcastShape(shape, target, op: "broadcast") == target else {
             throw TensorError.shapeMismatch(op: "broadcast", lhs: shape, rhs: target)
         }
-        var out = [Float](repeating: 0, count: target.reduce(1, *))
+        let total = target.reduce(1, *)
         let s = broadcastStrides(shape, to: target)
-        scalars.withUnsafeBufferPointer { px in
-            out.withUnsafeMutableBufferPointer { po in
-                forEachBroadcast(target, s, s) { o, i, _ in po[o] = px[i] }
+        let loop = BroadcastLoop(target, s, s)
+        let out = [Float](unsafeUninitializedCapacity: total) { po, initialized in
+            scalars.withUnsafeBufferPointer { px in
+                guard total > 0, let px = px.baseAddress, let po = po.baseAddress else { return }
+                loop.run(px, px, po) { x, _ in x }
             }
+            initialized = total
         }
         let inShape = shape
         return Tensor.result(shape: target, scalars: out, inputs: [self]) { g, _ in [try g.sumToShape(inShape)] }

@@ -3,12 +3,21 @@ import Foundation
 /// Elementwise math. Each op states its derivative next to its definition.
 extension Tensor {
     /// y = f(x) with dy/dx = df(x, y), evaluated in the backward pass.
+    @inline(__always)
     func unary(_ f: (Float) -> Float, derivative df: @escaping (Float, Float) -> Float) -> Tensor {
-        let out = scalars.map(f)
+        let out = mapScalars(scalars, f)
         let x = scalars
         return Tensor.result(shape: shape, scalars: out, inputs: [self]) { g, _ in
-            var d = [Float](repeating: 0, count: x.count)
-            for i in 0..<x.count { d[i] = g.scalars[i] * df(x[i], out[i]) }
+            // dx = g * f'(x), with f' given x and y = f(x).
+            let d = [Float](unsafeUninitializedCapacity: x.count) { pd, initialized in
+                x.withUnsafeBufferPointer { px in out.withUnsafeBufferPointer { py in g.scalars.withUnsafeBufferPointer { pg in
+                    guard let px = px.baseAddress, let py = py.baseAddress, let pg = pg.baseAddress, let pd = pd.baseAddress else { return }
+                    Parallel.forEachChunk(x.count, minimumPerChunk: 32_768) { range in
+                        for i in range { (pd + i).initialize(to: pg[i] * df(px[i], py[i])) }
+                    }
+                }}}
+                initialized = x.count
+            }
             return [Tensor(uncheckedShape: g.shape, scalars: d)]
         }
     }

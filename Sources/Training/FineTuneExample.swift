@@ -16,6 +16,25 @@ public struct FineTuneExample: Sendable {
     }
 }
 
+/// The examples a run draws from, produced on demand so a large set (rendered scenes, files)
+/// need not sit in memory: `example(i)` builds example i, `caption(i)` its caption alone.
+public struct FineTuneData: Sendable {
+    public let count: Int
+    public let example: @Sendable (Int) throws -> FineTuneExample
+    public let caption: @Sendable (Int) throws -> String
+
+    public init(count: Int, example: @escaping @Sendable (Int) throws -> FineTuneExample,
+                caption: (@Sendable (Int) throws -> String)? = nil) {
+        self.count = count
+        self.example = example
+        self.caption = caption ?? { try example($0).caption }
+    }
+
+    public init(_ examples: [FineTuneExample]) {
+        self.init(count: examples.count, example: { examples[$0] }, caption: { examples[$0].caption })
+    }
+}
+
 /// Which examples each step sees: a fresh seeded permutation per epoch, so the order depends
 /// only on (seed, step) and a resumed run sees exactly the batches an uninterrupted one would.
 struct BatchSampler {

@@ -43,15 +43,15 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
 public final class FineTuner {
     public let config: FineTuneConfig
     public let model: TrainableModel
-    public let data: [FineTuneExample]
+    public let data: FineTuneData
     let optimizer: AdamW
     private var sampler: BatchSampler
     public private(set) var step = 0
     public private(set) var log: [TrainingRecord] = []
 
-    public init(model: TrainableModel, parameters: [(name: String, parameter: Parameter)], data: [FineTuneExample], config: FineTuneConfig) throws {
+    public init(model: TrainableModel, parameters: [(name: String, parameter: Parameter)], data: FineTuneData, config: FineTuneConfig) throws {
         try config.validate()
-        guard !data.isEmpty else { throw TensorError.invalidArgument(op: "finetune", message: "no training examples") }
+        guard data.count > 0 else { throw TensorError.invalidArgument(op: "finetune", message: "no training examples") }
         guard !parameters.isEmpty else { throw TensorError.invalidArgument(op: "finetune", message: "nothing to train") }
         self.config = config
         self.model = model
@@ -82,7 +82,7 @@ public final class FineTuner {
     @discardableResult
     public func trainStep() throws -> TrainingRecord {
         var rng = RandomGenerator(seed: config.seed, stream: UInt64(step))
-        let examples = sampler.indices(step: step).map { data[$0] }
+        let examples = try sampler.indices(step: step).map { try data.example($0) }
         let images = try Tensor.cat(examples.map { try $0.image.rank == 3 ? $0.image.unsqueezed(0) : $0.image }, axis: 0)
         let captions = examples.map(\.caption)
         let latents = try noGrad { try model.encodeImages(images, &rng) }
@@ -129,9 +129,9 @@ public final class FineTuner {
         } else {
             // A random other example's caption (never the example's own).
             let others = try rng.integers(examples.count, in: 0..<Swift.max(1, data.count - 1))
-            let captions = zip(examples, others).map { ex, k in
-                let c = data[k].caption
-                return c == ex.caption ? data[(k + 1) % data.count].caption : c
+            let captions = try zip(examples, others).map { ex, k in
+                let c = try data.caption(k)
+                return c == ex.caption ? try data.caption((k + 1) % data.count) : c
             }
             batch.negativeContexts = try model.encodeText(captions)
         }

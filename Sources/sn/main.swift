@@ -4,8 +4,9 @@ import REPL
 import Script
 import Tensors
 
-// TODO(infra): must stay the very first statement once it lands on main:
-// BLASKernel.relaunchOnFastestKernel()
+// First, before any BLAS call: when OpenBLAS fell back to a generic kernel on a CPU that has a
+// fast one, re-execute once on the fast kernel (the kernel is chosen when the library loads).
+BLASKernel.relaunchOnFastestKernel()
 
 let version = "0.1.0"
 
@@ -22,7 +23,7 @@ struct SN: ParsableCommand {
                                  run a script as a notebook and write a report
             Exit status: 0 success, 1 script error, 2 bad usage.
             """,
-        version: version)
+        version: "\(version)\n\(BLASKernel.summary)")
 
     @Option(name: [.customShort("e"), .customLong("eval")], help: "Evaluate the code and print the value of its last expression.")
     var expression: String?

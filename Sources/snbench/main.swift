@@ -4,6 +4,7 @@
 //   snbench --only sgemm     just the sgemm shapes (used to compare forced OpenBLAS kernels)
 //   snbench --blas-core      the OPENBLAS_CORETYPE sn would relaunch with ("" when none)
 //   snbench --blas-summary   library, active kernel and CPU, as `sn --version` shows them
+//   snbench --load FILE      loads every tensor of a safetensors file; prints time and peak memory
 //   snbench unet small|sd15  UNet forward seconds and peak RSS (see scripts/bench_unet.py)
 @preconcurrency import Glibc
 import Foundation
@@ -21,11 +22,41 @@ if arguments.first == "--blas-summary" {
     print(BLASKernel.summary)
     exit(0)
 }
+/// Peak resident memory of this process so far (VmHWM), in bytes.
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb * 1024
+}
+
+if arguments.first == "--load", arguments.count > 1 {
+    do {
+        let baseline = peakResidentBytes()
+        let start = Date()
+        let file = try SafeTensorsFile(path: arguments[1])
+        var tensors: [String: Tensor] = [:]
+        for name in file.names { tensors[name] = try file.tensor(name) }
+        let bytes = tensors.values.reduce(0) { $0 + 4 * $1.count }
+        let peak = peakResidentBytes()
+        print(String(format: "%d tensors, %.1f MB as Float32, loaded in %.2f s; peak RSS %.1f MB above start (%.2fx the Float32 size)",
+                     tensors.count, Double(bytes) / 1e6, Date().timeIntervalSince(start), Double(peak - baseline) / 1e6,
+                     Double(peak - baseline) / Double(max(bytes, 1))))
+        exit(0)
+    } catch {
+        fputs("snbench: \(error)\n", stderr)
+        exit(1)
+    }
+}
 let only: String? = arguments.first == "--only" && arguments.count > 1 ? arguments[1] : nil
+
+/// BENCH_CLOCK=cpu times by process CPU time instead of wall time: with one BLAS thread
+/// (OPENBLAS_NUM_THREADS=1) that measures the kernel itself, whatever else the machine runs.
+let clock = ProcessInfo.processInfo.environment["BENCH_CLOCK"] == "cpu" ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC
 
 func now() -> Double {
     var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
+    clock_gettime(clock, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 

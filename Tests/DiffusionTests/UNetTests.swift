@@ -130,3 +130,34 @@ final class UNetTests: XCTestCase {
         XCTAssertEqual(Double(grad.scalars[3]), numeric, accuracy: 2e-2 * max(1, abs(numeric)))
     }
 }
+
+/// Attention over large score matrices runs a group of samples, or of queries, at a time; the
+/// result must be the one-call result (Tensor.attention) up to float rounding.
+final class ChunkedAttentionTests: XCTestCase {
+    func testChunksMatchOneCall() throws {
+        var g = RandomGenerator(seed: 3)
+        let q = try g.normal([3, 10, 8]), k = try g.normal([3, 6, 8]), v = try g.normal([3, 6, 8])
+        let whole = try Tensor.attention(q, k, v, heads: 2)
+        // 2 heads x 10 x 6 = 120 scores per sample: 250 groups two samples; 50 splits queries.
+        for budget in [250, 50, 7] {
+            let chunked = try Attention.chunkedAttention(q, k, v, heads: 2, budget: budget)
+            XCTAssertEqual(chunked.shape, whole.shape)
+            XCTAssertLessThan(ModelFixtures.scaledError(chunked, whole), 1e-6, "budget \(budget)")
+        }
+    }
+}
+
+/// GEGLU splits either the activation or the weight rows, whichever is smaller: both must be
+/// diffusers' proj -> chunk(2) -> value * gelu(gate) -> net.2.
+final class FeedForwardTests: XCTestCase {
+    func testBothSplitsMatchChunkedProjection() throws {
+        let ff = try FeedForward(WeightStore(freshWithSeed: 1, origin: "ff"), "ff", dim: 8)
+        var g = RandomGenerator(seed: 2)
+        for tokens in [3, 20] {  // fewer tokens than features, then more
+            let x = try g.normal([1, tokens, 8])
+            let halves = try ff.proj(x).chunked(2, axis: -1)
+            let expected = try ff.out(halves[0] * halves[1].gelu())
+            XCTAssertLessThan(ModelFixtures.scaledError(try ff(x), expected), 1e-6, "\(tokens) tokens")
+        }
+    }
+}

@@ -26,7 +26,7 @@ final class FineTunerTests: XCTestCase {
         config.batchSize = 3
         config.learningRate = 1e-2
         config.seed = seed
-        return (try FineTuner(model: model, parameters: [("w", w)], data: data, config: config), w)
+        return (try FineTuner(model: model, parameters: [("w", w)], data: FineTuneData(data), config: config), w)
     }
 
     func testSameSeedSameResult() throws {

@@ -56,6 +56,7 @@ struct OpFixture: Decodable {
 
     enum FixtureError: Error { case missing(String) }
 
+    @inline(never)
     static func load(_ group: String) throws -> OpFixture {
         let resources = try XCTUnwrap(Bundle.module.resourceURL)
         let url = resources.appendingPathComponent("Fixtures/ops/\(group).json")
@@ -67,6 +68,7 @@ struct OpFixture: Decodable {
 }
 
 /// Runs the Swift op a fixture case names, on the given inputs (constants or parameters).
+@inline(never)
 func evaluate(_ c: OpFixture.Case, _ x: [String: Tensor]) throws -> Tensor {
     func input(_ name: String) throws -> Tensor {
         guard let t = x[name] else { throw OpFixture.FixtureError.missing("\(c.name): input \(name)") }

@@ -1,0 +1,187 @@
+import Benchmarks
+import Foundation
+import Matching
+import Tensors
+
+/// A benchmark task or training set as a language value.
+public final class DatasetValue: HostValue {
+    public let dataset: BenchmarkDataset
+
+    public init(_ dataset: BenchmarkDataset) { self.dataset = dataset }
+
+    public var typeName: String { "dataset" }
+    public var memberNames: [String] { ["name", "task", "count"] }
+
+    var taskName: String {
+        switch dataset.task {
+        case .winoground: return "winoground"
+        case .imageCoDe: return "imagecode"
+        case let .aro(variant, _): return variant.rawValue
+        case .retrieval: return "retrieval"
+        case .training: return "training"
+        }
+    }
+
+    public func member(_ name: String) throws -> Value? {
+        switch name {
+        case "name": return .string(dataset.name)
+        case "task": return .string(taskName)
+        case "count": return .number(Double(dataset.task.count))
+        default: return nil
+        }
+    }
+
+    public var description: String { "<dataset \(dataset.name): \(taskName), \(dataset.task.count) items>" }
+}
+
+/// An evaluation result: metrics with confidence intervals, and the per-item scores behind them.
+public final class ResultValue: HostValue {
+    public let result: EvaluationResult
+
+    public init(_ result: EvaluationResult) { self.result = result }
+
+    public var typeName: String { "result" }
+    public var memberNames: [String] { ["method", "task", "metrics", "items"] + result.metrics.map(\.name) }
+
+    public func member(_ name: String) throws -> Value? {
+        switch name {
+        case "method": return .string(result.method)
+        case "task": return .string(result.task)
+        case "items": return .number(Double(result.items.count))
+        case "metrics":
+            return .record(Record(result.metrics.map { ($0.name, Self.record($0)) }))
+        default:
+            return result.metric(name).map(Self.record)
+        }
+    }
+
+    static func record(_ m: MetricValue) -> Value {
+        .record(Record([("value", .number(m.value)), ("low", .number(m.low)), ("high", .number(m.high)), ("n", .number(Double(m.count)))]))
+    }
+
+    public var description: String {
+        let metrics = result.metrics.map { String(format: "%@ %.3f [%.3f, %.3f]", $0.name, $0.value, $0.low, $0.high) }
+        return "<result \(result.method) on \(result.task): \(metrics.joined(separator: ", "))>"
+    }
+}
+
+/// Datasets, hard negatives, evaluation and result tables: the `benchmarks` area of the builtins.
+public enum BenchmarkBuiltins {
+    static let formats = ["winoground", "imagecode", "vg_relation", "vg_attribution", "coco_order", "flickr_order", "coco", "negclip"]
+
+    static func dataset(_ args: Arguments, _ name: String) throws -> BenchmarkDataset {
+        guard case .host(let h) = args[name], let d = h as? DatasetValue else {
+            throw ArgumentError(parameter: name, "\(args.builtin): '\(name)' must be a dataset (from dataset or shapes_world)")
+        }
+        return d.dataset
+    }
+
+    static func results(_ v: Value, _ args: Arguments) throws -> [EvaluationResult] {
+        switch v {
+        case .host(let h as ResultValue): return [h.result]
+        case .list(let items): return try items.flatMap { try results($0, args) }
+        case .string(let path): return [try EvaluationResult.read(path)]
+        default:
+            throw ArgumentError(parameter: "results", "\(args.builtin): expected results (from evaluate), lists of them or result files, got \(v.typeName)")
+        }
+    }
+
+    static func readDataset(_ folder: String, format: String, annotations: String?) throws -> BenchmarkDataset {
+        let name = URL(fileURLWithPath: folder).lastPathComponent
+        switch format {
+        case "winoground": return BenchmarkDataset(name: name, task: .winoground(try WinogroundReader.read(folder: folder)))
+        case "imagecode": return BenchmarkDataset(name: name, task: .imageCoDe(try ImageCoDeReader.read(folder: folder)))
+        case "vg_relation": return BenchmarkDataset(name: name, task: .aro(.vgRelation, try AROReader.readVisualGenome(folder: folder, variant: .vgRelation)))
+        case "vg_attribution": return BenchmarkDataset(name: name, task: .aro(.vgAttribution, try AROReader.readVisualGenome(folder: folder, variant: .vgAttribution)))
+        case "coco_order": return BenchmarkDataset(name: name, task: .aro(.cocoOrder, try AROReader.readOrder(folder: folder, variant: .cocoOrder)))
+        case "flickr_order": return BenchmarkDataset(name: name, task: .aro(.flickrOrder, try AROReader.readOrder(folder: folder, variant: .flickrOrder)))
+        case "coco":
+            return BenchmarkDataset(name: name, task: .retrieval(try COCOCaptionsReader.read(folder: folder, annotations: annotations ?? "captions.json")))
+        default: return BenchmarkDataset(name: name, task: .training(try NegCLIPTSVReader.read(folder: folder)))
+        }
+    }
+
+    public static let builtins: [Builtin] = [
+        Builtin("dataset", [.init("path", .string), .init("format", .string), .init("annotations", .optional(.string), default: .noValue)],
+                returns: "dataset",
+                doc: "Reads a benchmark folder in its published format: \(formats.joined(separator: ", ")).") { args, ctx in
+            let format = try args.string("format")
+            guard formats.contains(format) else {
+                throw ArgumentError(parameter: "format", "dataset: format must be one of \(formats.joined(separator: ", ")); got \"\(format)\"")
+            }
+            return .host(DatasetValue(try readDataset(ctx.interpreter.resolvePath(try args.string("path")), format: format,
+                                                         annotations: try args.optionalString("annotations"))))
+        },
+        Builtin("shapes_world", [.init("task", .string), .init("count", .int, default: .number(100)), .init("seed", .int, default: .number(0)),
+                                 .init("size", .int, default: .number(32)), .init("out", .optional(.string), default: .noValue)],
+                returns: "dataset",
+                doc: "ShapesWorld items of a task (\(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")), or the text-retrieval probes swap_attribute, swap_relation, swap_object), deterministic by seed; out: also writes them in the real benchmark's format.") { args, ctx in
+            let taskName = try args.string("task")
+            let count = try args.int("count")
+            guard count >= 1 else { throw ArgumentError(parameter: "count", "shapes_world: count must be >= 1, got \(count)") }
+            if taskName.hasPrefix("swap_"), let kind = CaptionSwap(rawValue: String(taskName.dropFirst(5))) {
+                let world = try ShapesWorld(ShapesWorldConfig(seed: try ModelBuiltins.seed(args), imageSize: try args.int("size")))
+                return .host(DatasetValue(try world.swapDataset(kind, count: count)))
+            }
+            guard let task = ShapesWorldTask(rawValue: taskName) else {
+                throw ArgumentError(parameter: "task", "shapes_world: task must be one of \(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(taskName)\"")
+            }
+            try ctx.checkSize(count, "ShapesWorld items")
+            let world = try ShapesWorld(ShapesWorldConfig(seed: try ModelBuiltins.seed(args), imageSize: try args.int("size")))
+            if let out = try args.optionalString("out") { try world.write(task, count: count, to: ctx.interpreter.resolvePath(out)) }
+            return .host(DatasetValue(try world.dataset(task, count: count)))
+        },
+        Builtin("negatives", [.init("caption", .string), .init("kind", .string, default: .string("swap_objects")),
+                              .init("count", .int, default: .number(1)), .init("seed", .int, default: .number(0)),
+                              .init("command", .optional(.string), default: .noValue), .init("timeout", .number, default: .number(30))],
+                returns: "list",
+                doc: "Hard-negative captions: ARO's perturbations (\(NegativeKind.names.joined(separator: ", "))), swap_objects, swap_attributes, swap_relation, or command: an external generator.") { args, _ in
+            let kind: NegativeKind
+            if let command = try args.optionalString("command") {
+                kind = .command(command, timeout: try args.number("timeout"))
+            } else {
+                let name = try args.string("kind")
+                guard let k = NegativeKind(name: name, timeout: try args.number("timeout")) else {
+                    throw ArgumentError(parameter: "kind", "negatives: unknown kind \"\(name)\"; one of \(NegativeKind.names.joined(separator: ", ")), swap_objects, swap_attributes, swap_relation")
+                }
+                kind = k
+            }
+            let out = try Benchmarks.negatives(try args.string("caption"), kind: kind, count: try args.int("count"), seed: try ModelBuiltins.seed(args))
+            return .list(out.map { .string($0) })
+        },
+        Builtin("evaluate", [.init("m", ModelBuiltins.model), .init("ds", .host("dataset")), .init("method", .optional(.string), default: .noValue)]
+                + ScoringBuiltins.settingsParameters
+                + [.init("size", .optional(.int), default: .noValue), .init("shard", .optional(.ints), default: .noValue),
+                   .init("resamples", .int, default: .number(1000)), .init("out", .optional(.string), default: .noValue)],
+                returns: "result",
+                doc: "Runs a benchmark with DiffusionITM under its protocol (Winoground text/image/group, ImageCoDe R@1, ARO accuracy, retrieval R@1/R@5) with bootstrap 95% CIs; shard: [k, n]; out: writes <out>.json and .csv.") { args, ctx in
+            let model = try ModelBuiltins.pipeline(args)
+            let ds = try dataset(args, "ds")
+            var shard: Shard?
+            if let s = try args.optionalInts("shard") {
+                guard s.count == 2 else { throw ArgumentError(parameter: "shard", "evaluate: shard must be [k, n], got \(s)") }
+                shard = try Shard(s[0], of: s[1])
+            }
+            let size = try args.optionalInt("size") ?? model.unet.config.sampleSize.map { $0[0] * model.vaeScaleFactor }
+            var evaluation = Evaluation(matcher: ImageTextMatcher(model: model, settings: try ScoringBuiltins.settings(args)),
+                                        loader: ImageLoader(size: size), method: try args.optionalString("method") ?? model.origin, shard: shard)
+            evaluation.bootstrap = BootstrapSettings(resamples: try args.int("resamples"), seed: try ModelBuiltins.seed(args))
+            let meter = ProgressMeter("evaluate \(ds.name)", total: shard?.range(total: ds.task.count).count ?? ds.task.count)
+            let result = try evaluation.run(ds) { done, _ in
+                try Interrupt.check()
+                meter.update(done)
+            }
+            if let out = try args.optionalString("out") { try result.write(to: ctx.interpreter.resolvePath(out)) }
+            return .host(ResultValue(result))
+        },
+        Builtin("merge_results", [.init("results", .list)], returns: "result",
+                doc: "Joins the shard results of one evaluation (values or .json files) into the unsharded result.") { args, _ in
+            .host(ResultValue(try EvaluationResult.merge(try results(args["results"], args))))
+        },
+        Builtin("table", [.init("results", .any, variadic: true), .init("percent", .bool, default: .bool(true)),
+                          .init("digits", .int, default: .number(1))], returns: "string",
+                doc: "A Markdown table of results: methods as rows, task metrics as columns, with 95% intervals.") { args, _ in
+            .string(Benchmarks.table(try results(args["results"], args), percent: try args.bool("percent"), digits: try args.int("digits")))
+        },
+    ]
+}

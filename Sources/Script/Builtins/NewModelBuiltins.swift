@@ -1,0 +1,35 @@
+import Benchmarks
+import Diffusion
+import Tensors
+
+/// Models made here rather than loaded: the `new_model` recipe of the bundled default model.
+public enum NewModelBuiltins {
+    /// Every caption a dataset holds (negatives included), or the strings of a list.
+    static func captions(_ args: Arguments, _ name: String) throws -> [String] {
+        switch args[name] {
+        case .host(let h as DatasetValue):
+            switch h.dataset.task {
+            case let .training(xs): return xs.flatMap { [$0.caption] + $0.negativeCaptions }
+            case let .winoground(xs): return xs.flatMap { [$0.caption0, $0.caption1] }
+            case let .imageCoDe(xs): return xs.map(\.caption)
+            case let .aro(_, xs): return xs.flatMap(\.captions)
+            case let .retrieval(r): return r.captions
+            }
+        default:
+            return try ModelBuiltins.texts(args, name).texts
+        }
+    }
+
+    public static let builtins: [Builtin] = [
+        Builtin("new_model", [.init("vocab_from", .any), .init("seed", .int, default: .number(0)), .init("size", .int, default: .number(32)),
+                              .init("max_length", .int, default: .number(32))],
+                returns: "model",
+                doc: "A randomly initialised pixel-space text-to-image model (DefaultModelRecipe: UNet 32/64/64, 2-layer 64-wide CLIP text encoder) with a BPE tokenizer learned from the captions of vocab_from (a dataset or a list of strings).") { args, _ in
+            let size = try args.int("size"), maxLength = try args.int("max_length")
+            guard size >= 8, size % 4 == 0 else { throw ArgumentError(parameter: "size", "new_model: size must be a multiple of 4, at least 8; got \(size)") }
+            guard maxLength >= 4, maxLength <= 77 else { throw ArgumentError(parameter: "max_length", "new_model: max_length must be in 4...77, got \(maxLength)") }
+            let recipe = DefaultModelRecipe(size: size, modelMaxLength: maxLength)
+            return .host(ModelValue(try recipe.build(captions: try captions(args, "vocab_from"), seed: try ModelBuiltins.seed(args))))
+        },
+    ]
+}
