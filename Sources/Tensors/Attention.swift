@@ -114,7 +114,7 @@ struct AttentionGeometry {
                             let rows = Swift.min(rowsPerBlock, lq - r0)
                             let qOff = (b * lq + r0) * d + h * dh
                             scores(pp, b: b, h: h, r0: r0, rows: rows, pq, pk, pm, lse: pl, saveLSE: nil)
-                            if let pdv = pdv.baseAddress {
+                            if needs[2], let pdv = pdv.baseAddress {  // an empty array's base address is not nil
                                 sgemm(true, false, m: lk, n: dh, k: rows, pp, lda: lk, pg + qOff, ldb: d,
                                       pdv + kOff, ldc: d, beta: 1)
                             }
@@ -123,11 +123,11 @@ struct AttentionGeometry {
                             Parallel.forEachChunk(rows, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(lk, 1))) { range in
                                 for r in range { softmaxBackwardRow(pp + r * lk, pdp + r * lk, lk) }
                             }
-                            if let pdq = pdq.baseAddress {
+                            if needs[0], let pdq = pdq.baseAddress {
                                 sgemm(false, false, m: rows, n: dh, k: lk, pdp, lda: lk, pk + kOff, ldb: d,
                                       pdq + qOff, ldc: d, alpha: scale)
                             }
-                            if let pdk = pdk.baseAddress {
+                            if needs[1], let pdk = pdk.baseAddress {
                                 sgemm(true, false, m: lk, n: dh, k: rows, pdp, lda: lk, pq + qOff, ldb: d,
                                       pdk + kOff, ldc: d, alpha: scale, beta: 1)
                             }
