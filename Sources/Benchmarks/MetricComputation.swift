@@ -19,7 +19,8 @@ func computeMetrics(_ p: MetricProtocol, _ items: [ItemScores], bootstrap: Boots
             outcomes.append(["image_r1": [try recallAtK(row, correct: [t], k: 1) ? 1 : 0]])
         }
     case .aro:
-        names = ["accuracy", "macro_accuracy"]
+        // A macro average needs groups (relations, attribute pairs); Order items have none.
+        names = items.contains { $0.group != nil } ? ["accuracy", "macro_accuracy"] : ["accuracy"]
         for item in items {
             let (row, t) = try single(item, "aro")
             outcomes.append(["accuracy": [try aroCorrect(row, trueIndex: t) ? 1 : 0]])

@@ -5,6 +5,7 @@ public enum BuiltinRegistry {
         ("core", CoreBuiltins.builtins),
         ("tensors", TensorBuiltins.builtins),
         ("images and files", ImageBuiltins.builtins),
+        ("files", FileBuiltins.builtins),
         ("models", ModelBuiltins.builtins + NewModelBuiltins.builtins),
         ("scoring", ScoringBuiltins.builtins),
         ("training", TrainingBuiltins.builtins),

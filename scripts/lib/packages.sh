@@ -10,6 +10,7 @@ SOFTNEG_PACKAGES=(
     gnuplot-nox              # plots
     libgnuplot-iostream-dev  # gnuplot bridge (pulls the Boost headers it needs)
     pkg-config               # SwiftPM resolves libpng/libedit through it
+    tmux                     # the REPL tests drive sn through a pseudo-terminal
 )
 
 softneg_missing_packages() {

@@ -131,6 +131,37 @@ public enum BenchmarkBuiltins {
             if let out = try args.optionalString("out") { try world.write(task, count: count, to: ctx.interpreter.resolvePath(out)) }
             return .host(DatasetValue(try world.dataset(task, count: count)))
         },
+        Builtin("item", [.init("ds", .host("dataset")), .init("index", .int), .init("size", .optional(.int), default: .noValue)],
+                returns: "record",
+                doc: "One item of a dataset as a record of images (tensors [1,3,H,W]) and captions, e.g. {caption_0, caption_1, image_0, image_1} for Winoground.") { args, _ in
+            let ds = try dataset(args, "ds")
+            let i = try args.int("index")
+            guard i >= 0, i < ds.task.count else {
+                throw ArgumentError(parameter: "index", "item: index \(i) outside 0..<\(ds.task.count) items of \(ds.name)")
+            }
+            let loader = ImageLoader(size: try args.optionalInt("size"))
+            func img(_ source: ImageSource) throws -> Value { .tensor(try loader.load(source)) }
+            switch ds.task {
+            case let .winoground(xs):
+                let x = xs[i]
+                return .record(Record([("caption_0", .string(x.caption0)), ("caption_1", .string(x.caption1)),
+                                       ("image_0", try img(x.image0)), ("image_1", try img(x.image1)), ("tag", x.tag.map { .string($0) } ?? .none)]))
+            case let .imageCoDe(xs):
+                let x = xs[i]
+                return .record(Record([("caption", .string(x.caption)), ("images", .list(try x.images.map(img))), ("target", .number(Double(x.target)))]))
+            case let .aro(_, xs):
+                let x = xs[i]
+                return .record(Record([("image", try img(x.image)), ("captions", .list(x.captions.map { .string($0) })),
+                                       ("true_index", .number(Double(x.trueIndex)))]))
+            case let .retrieval(r):
+                return .record(Record([("image", try img(r.images[i])), ("captions", .list(r.imageCaptions[i].map { .string(r.captions[$0]) }))]))
+            case let .training(xs):
+                let x = xs[i]
+                return .record(Record([("image", try img(x.image)), ("caption", .string(x.caption)),
+                                       ("neg_caption", x.negativeCaptions.first.map { .string($0) } ?? .none),
+                                       ("neg_image", try x.negativeImages.first.map(img) ?? .none)]))
+            }
+        },
         Builtin("negatives", [.init("caption", .string), .init("kind", .string, default: .string("swap_objects")),
                               .init("count", .int, default: .number(1)), .init("seed", .int, default: .number(0)),
                               .init("command", .optional(.string), default: .noValue), .init("timeout", .number, default: .number(30))],

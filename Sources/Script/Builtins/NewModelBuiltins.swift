@@ -22,14 +22,20 @@ public enum NewModelBuiltins {
 
     public static let builtins: [Builtin] = [
         Builtin("new_model", [.init("vocab_from", .any), .init("seed", .int, default: .number(0)), .init("size", .int, default: .number(32)),
-                              .init("max_length", .int, default: .number(32))],
+                              .init("max_length", .int, default: .number(32)), .init("merges", .int, default: .number(400))],
                 returns: "model",
-                doc: "A randomly initialised pixel-space text-to-image model (DefaultModelRecipe: UNet 32/64/64, 2-layer 64-wide CLIP text encoder) with a BPE tokenizer learned from the captions of vocab_from (a dataset or a list of strings).") { args, _ in
-            let size = try args.int("size"), maxLength = try args.int("max_length")
+                doc: "A randomly initialised pixel-space text-to-image model (DefaultModelRecipe: UNet 32/64/64, 2-layer 64-wide CLIP text encoder) with a BPE tokenizer of at most `merges` merges learned from the captions of vocab_from (a dataset or a list of strings).") { args, _ in
+            let size = try args.int("size"), maxLength = try args.int("max_length"), merges = try args.int("merges")
             guard size >= 8, size % 4 == 0 else { throw ArgumentError(parameter: "size", "new_model: size must be a multiple of 4, at least 8; got \(size)") }
             guard maxLength >= 4, maxLength <= 77 else { throw ArgumentError(parameter: "max_length", "new_model: max_length must be in 4...77, got \(maxLength)") }
-            let recipe = DefaultModelRecipe(size: size, modelMaxLength: maxLength)
+            guard merges >= 0, merges <= 100_000 else { throw ArgumentError(parameter: "merges", "new_model: merges must be in 0...100000, got \(merges)") }
+            var recipe = DefaultModelRecipe(size: size, modelMaxLength: maxLength)
+            recipe.tokenizer.merges = merges
             return .host(ModelValue(try recipe.build(captions: try captions(args, "vocab_from"), seed: try ModelBuiltins.seed(args))))
+        },
+        Builtin("copy_model", [.init("m", ModelBuiltins.model)], returns: "model",
+                doc: "An independent copy of a model: the same weights (LoRA adapters included) in new parameters, so training the copy leaves m as it was.") { args, _ in
+            .host(ModelValue(try ModelBuiltins.pipeline(args).copy()))
         },
     ]
 }
