@@ -224,7 +224,7 @@ public struct BPEVocabulary: Sendable, Equatable {
         guard modelMaxLength >= 2 else {
             throw DiffusionError.invalidArgument(op: "tokenizer files", message: "model_max_length must leave room for BOS and EOS (at least 2), got \(modelMaxLength)")
         }
-        let vocab = "{" + tokens.enumerated().map { "\(Self.jsonString($1)):\($0)" }.joined(separator: ",") + "}"
+        let vocab = "{" + tokens.enumerated().map { "\(jsonQuoted($1)):\($0)" }.joined(separator: ",") + "}"
         let mergeLines = (["#version: 0.2"] + merges.map(\.description)).joined(separator: "\n") + "\n"
 
         func added(_ content: String, type: Bool) -> [String: Any] {
@@ -261,24 +261,4 @@ public struct BPEVocabulary: Sendable, Equatable {
         }
     }
 
-    /// A JSON string literal; only the quote, the backslash and control characters are escaped.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }

@@ -310,3 +310,11 @@ private struct HeaderJSONReader {
         return code
     }
 }
+
+/// A JSON string literal as safetensors headers and Python's json.dumps(ensure_ascii=False)
+/// write it; the tokenizer files of a new model use it too, so they match the Python tools.
+public func jsonQuoted(_ s: String) -> String {
+    var out = ""
+    HeaderJSON.writeString(s, to: &out)
+    return out
+}
