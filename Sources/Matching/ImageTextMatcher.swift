@@ -2,7 +2,7 @@ import Diffusion
 import Tensors
 
 /// The choices of a DiffusionITM measurement. Defaults are the reference implementation's.
-public struct MatchSettings: Sendable, Equatable {
+public struct MatchSettings: Sendable {
     public enum TimestepChoice: Sendable, Equatable {
         /// t = 10, 10 + r, ... < 990, r = 1000 / samples.
         case grid
@@ -31,12 +31,6 @@ public struct MatchSettings: Sendable, Equatable {
     public var batchSize = 8
 
     public init() {}
-
-    public static func == (a: MatchSettings, b: MatchSettings) -> Bool {
-        a.samples == b.samples && a.timesteps == b.timesteps && a.seed == b.seed && a.noise?.shape == b.noise?.shape
-            && a.noise?.scalars == b.noise?.scalars && a.norm == b.norm && a.latent == b.latent
-            && a.unconditional == b.unconditional && a.batchSize == b.batchSize
-    }
 }
 
 /// Errors of every caption against every image of one comparison, with the timesteps and

@@ -33,11 +33,8 @@ public enum ScoringBuiltins {
             }
             s.timesteps = word == "random" ? .random : .grid
         default:
-            let t = try args.tensor("timesteps")
-            guard t.rank <= 1, t.count > 0, t.scalars.allSatisfy({ $0 == $0.rounded() && $0 >= 0 }) else {
-                throw ArgumentError(parameter: "timesteps", "\(args.builtin): timesteps must be whole numbers >= 0, got shape \(formatShape(t.shape))")
-            }
-            s.timesteps = .explicit(t.scalars.map { Int($0) })
+            let range = try ModelBuiltins.pipeline(args).scheduler.schedule.alphasCumprod.count
+            s.timesteps = .explicit(try ModelBuiltins.timesteps(args, "timesteps", range: range))
         }
         s.noise = args.isNone("noise") ? nil : try args.tensor("noise")
         let norm = try args.string("norm")
