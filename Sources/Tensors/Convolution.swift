@@ -8,28 +8,39 @@ public struct Conv2dGeometry: Sendable, Equatable {
     var rows: Int { inChannels * kernelH * kernelW }
     var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
 
+    /// Channels per thread chunk: each channel's rows (im2col) or plane (col2im) are its own.
+    private var channelsPerChunk: Int { Swift.max(1, 16_384 / Swift.max(kernelH * kernelW * outH * outW, 1)) }
+
+    /// The output columns whose input column ox * stride - padding + kj lies inside the image
+    /// (stride 1 only): first..<last.
+    private func validColumns(_ kj: Int) -> (first: Int, last: Int) {
+        (Swift.max(0, padding - kj), Swift.min(outW, width + padding - kj))
+    }
+
     /// Unfolds one image [C,H,W] into columns [C*kh*kw, outH*outW].
     func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (outH, outW)
-        for c in 0..<inChannels {
-            for ki in 0..<kernelH {
-                for kj in 0..<kernelW {
-                    let row = col + ((c * kernelH + ki) * kernelW + kj) * oh * ow
-                    for oy in 0..<oh {
-                        let iy = oy * stride - padding + ki
-                        let dst = row + oy * ow
-                        guard iy >= 0 && iy < height else { dst.update(repeating: 0, count: ow); continue }
-                        let src = x + (c * height + iy) * width
-                        if stride == 1 {
-                            // Contiguous run: zeros left of the image, a copy, zeros right of it.
-                            let first = Swift.max(0, padding - kj), last = Swift.min(ow, width + padding - kj)
-                            if first > 0 { dst.update(repeating: 0, count: Swift.min(first, ow)) }
-                            if last > first { (dst + first).update(from: src + first - padding + kj, count: last - first) }
-                            if last < ow { (dst + Swift.max(last, 0)).update(repeating: 0, count: ow - Swift.max(last, 0)) }
-                        } else {
-                            for ox in 0..<ow {
-                                let ix = ox * stride - padding + kj
-                                dst[ox] = ix >= 0 && ix < width ? src[ix] : 0
+        Parallel.forEachChunk(inChannels, minimumPerChunk: channelsPerChunk) { channels in
+            for c in channels {
+                for ki in 0..<kernelH {
+                    for kj in 0..<kernelW {
+                        let row = col + ((c * kernelH + ki) * kernelW + kj) * oh * ow
+                        for oy in 0..<oh {
+                            let iy = oy * stride - padding + ki
+                            let dst = row + oy * ow
+                            guard iy >= 0 && iy < height else { dst.update(repeating: 0, count: ow); continue }
+                            let src = x + (c * height + iy) * width
+                            if stride == 1 {
+                                // Contiguous run: zeros left of the image, a copy, zeros right of it.
+                                let (first, last) = validColumns(kj)
+                                if first > 0 { dst.update(repeating: 0, count: Swift.min(first, ow)) }
+                                if last > first { (dst + first).update(from: src + first - padding + kj, count: last - first) }
+                                if last < ow { (dst + Swift.max(last, 0)).update(repeating: 0, count: ow - Swift.max(last, 0)) }
+                            } else {
+                                for ox in 0..<ow {
+                                    let ix = ox * stride - padding + kj
+                                    dst[ox] = ix >= 0 && ix < width ? src[ix] : 0
+                                }
                             }
                         }
                     }
@@ -39,19 +50,31 @@ public struct Conv2dGeometry: Sendable, Equatable {
     }
 
     /// Folds columns back into an image, adding overlapping contributions (im2col's adjoint).
+    /// Each channel's plane is summed by one thread in a fixed order, so results do not depend
+    /// on the thread count.
     func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (outH, outW)
-        for c in 0..<inChannels {
-            for ki in 0..<kernelH {
-                for kj in 0..<kernelW {
-                    let row = col + ((c * kernelH + ki) * kernelW + kj) * oh * ow
-                    for oy in 0..<oh {
-                        let iy = oy * stride - padding + ki
-                        guard iy >= 0 && iy < height else { continue }
-                        let dst = x + (c * height + iy) * width
-                        for ox in 0..<ow {
-                            let ix = ox * stride - padding + kj
-                            if ix >= 0 && ix < width { dst[ix] += row[oy * ow + ox] }
+        Parallel.forEachChunk(inChannels, minimumPerChunk: channelsPerChunk) { channels in
+            for c in channels {
+                for ki in 0..<kernelH {
+                    for kj in 0..<kernelW {
+                        let row = col + ((c * kernelH + ki) * kernelW + kj) * oh * ow
+                        for oy in 0..<oh {
+                            let iy = oy * stride - padding + ki
+                            guard iy >= 0 && iy < height else { continue }
+                            let dst = x + (c * height + iy) * width, src = row + oy * ow
+                            if stride == 1 {
+                                let (first, last) = validColumns(kj)
+                                if last > first {
+                                    let d = dst + (first - padding + kj)
+                                    for j in 0..<(last - first) { d[j] += src[first + j] }
+                                }
+                            } else {
+                                for ox in 0..<ow {
+                                    let ix = ox * stride - padding + kj
+                                    if ix >= 0 && ix < width { dst[ix] += src[ox] }
+                                }
+                            }
                         }
                     }
                 }

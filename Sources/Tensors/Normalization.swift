@@ -2,12 +2,18 @@ import Foundation
 
 /// Group norm and layer norm as fused ops: both normalise contiguous runs of `size`
 /// elements (a group of channels x pixels, or one feature vector), then apply a
-/// per-channel scale and shift.
+/// per-channel scale and shift. A run is made of stretches of `channelStride` elements that
+/// share one channel (group norm: a channel's pixels; layer norm: single elements).
 struct NormalizedRuns {
     let runs: Int, size: Int
     /// Number of consecutive elements that share one scale/shift entry.
     let channelStride: Int
     let channels: Int
+
+    private var stride: Int { Swift.max(channelStride, 1) }
+    private var stretches: Int { runs * size / stride }
+    /// Runs per thread chunk: enough elements that a dispatch pays for itself.
+    private var runsPerChunk: Int { Swift.max(1, 16_384 / Swift.max(size, 1)) }
 
     /// y = (x - mean) * rstd * w[c] + b[c]; returns y, xhat (only when `keepXhat`, for the
     /// backward pass) and rstd per run. Runs are split across threads; each run's statistics
@@ -17,31 +23,30 @@ struct NormalizedRuns {
         var xhat = [Float](repeating: 0, count: keepXhat ? x.count : 0)
         var rstd = [Float](repeating: 0, count: runs)
         let wv = w ?? [Float](repeating: 1, count: channels), bv = b ?? [Float](repeating: 0, count: channels)
-        let size = self.size, stride = Swift.max(channelStride, 1), channels = self.channels
+        let size = self.size, stride = self.stride, channels = self.channels
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
                 xhat.withUnsafeMutableBufferPointer { hb in
                     rstd.withUnsafeMutableBufferPointer { rb in
-                        Parallel.forEachChunk(runs, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(size, 1))) { range in
+                        guard let px = xb.baseAddress, let py = yb.baseAddress else { return }
+                        Parallel.forEachChunk(runs, minimumPerChunk: runsPerChunk) { range in
                             for r in range {
-                                let base = r * size
-                                var sum = 0.0
-                                for i in base..<(base + size) { sum += Double(xb[i]) }
-                                let mean = sum / Double(size)
-                                var sq = 0.0
-                                for i in base..<(base + size) { let d = Double(xb[i]) - mean; sq += d * d }
-                                let rs = Float(1 / (sq / Double(size) + Double(eps)).squareRoot())
+                                let run = px + r * size
+                                let mean = sumOf(run, size) / Double(size)
+                                let rs = Float(1 / (sumOfSquares(run, size, minus: mean) / Double(size) + Double(eps)).squareRoot())
                                 rb[r] = rs
                                 let m = Float(mean)
-                                if keepXhat {
-                                    for i in base..<(base + size) { hb[i] = (xb[i] - m) * rs }
+                                if keepXhat, let ph = hb.baseAddress {
+                                    let h = ph + r * size
+                                    for i in 0..<size { h[i] = (run[i] - m) * rs }
                                 }
                                 // One scale and shift per stretch of `stride` elements sharing a channel.
-                                var start = base
-                                while start < base + size {
+                                var start = r * size
+                                while start < (r + 1) * size {
                                     let c = (start / stride) % channels
                                     let scale = rs * wv[c], shift = bv[c]
-                                    for i in start..<(start + stride) { yb[i] = (xb[i] - m) * scale + shift }
+                                    let (src, dst) = (px + start, py + start)
+                                    for i in 0..<stride { dst[i] = (src[i] - m) * scale + shift }
                                     start += stride
                                 }
                             }
@@ -54,30 +59,88 @@ struct NormalizedRuns {
     }
 
     /// dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = dy w; dw = sum dy xhat; db = sum dy.
+    ///
+    /// All three come from two sums per stretch, sum(dy xhat) and sum(dy), taken once in Double:
+    /// a run's means weight them by w[c], dw and db add them up per channel in a fixed order.
     func backward(_ dy: [Float], _ xhat: [Float], _ rstd: [Float], _ w: [Float]?) -> (dx: [Float], dw: [Float], db: [Float]) {
+        let wv = w ?? [Float](repeating: 1, count: channels)
+        let size = self.size, stride = self.stride, channels = self.channels, perRun = size / stride
+        var dot = [Double](repeating: 0, count: stretches), sum = dot
         var dx = [Float](repeating: 0, count: dy.count)
+        dy.withUnsafeBufferPointer { gb in
+            xhat.withUnsafeBufferPointer { hb in
+                guard let pg = gb.baseAddress, let ph = hb.baseAddress else { return }
+                dot.withUnsafeMutableBufferPointer { pdot in
+                    sum.withUnsafeMutableBufferPointer { psum in
+                        Parallel.forEachChunk(stretches, minimumPerChunk: Swift.max(1, 16_384 / stride)) { range in
+                            for k in range {
+                                pdot[k] = dotOf(pg + k * stride, ph + k * stride, stride)
+                                psum[k] = sumOf(pg + k * stride, stride)
+                            }
+                        }
+                    }
+                }
+                dx.withUnsafeMutableBufferPointer { db in
+                    guard let pdx = db.baseAddress else { return }
+                    Parallel.forEachChunk(runs, minimumPerChunk: runsPerChunk) { range in
+                        for r in range {
+                            var meanD = 0.0, meanDX = 0.0
+                            for k in (r * perRun)..<((r + 1) * perRun) {
+                                let wc = Double(wv[k % channels])
+                                meanD += wc * sum[k]
+                                meanDX += wc * dot[k]
+                            }
+                            let (mD, mDX) = (Float(meanD / Double(size)), Float(meanDX / Double(size)))
+                            let rs = rstd[r]
+                            for k in (r * perRun)..<((r + 1) * perRun) {
+                                let wc = wv[k % channels]
+                                let (g, h, o) = (pg + k * stride, ph + k * stride, pdx + k * stride)
+                                for i in 0..<stride { o[i] = rs * (g[i] * wc - mD - h[i] * mDX) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Stretch k holds channel k % channels; sum each channel's stretches in index order.
         var dw = [Double](repeating: 0, count: channels), db = dw
-        for r in 0..<runs {
-            let base = r * size
-            var meanD = 0.0, meanDX = 0.0
-            for i in 0..<size {
-                let c = ((base + i) / channelStride) % channels
-                let d = Double(dy[base + i] * (w?[c] ?? 1))
-                meanD += d
-                meanDX += d * Double(xhat[base + i])
-                dw[c] += Double(dy[base + i] * xhat[base + i])
-                db[c] += Double(dy[base + i])
-            }
-            meanD /= Double(size)
-            meanDX /= Double(size)
-            for i in 0..<size {
-                let c = ((base + i) / channelStride) % channels
-                let d = Double(dy[base + i] * (w?[c] ?? 1))
-                dx[base + i] = Float(Double(rstd[r]) * (d - meanD - Double(xhat[base + i]) * meanDX))
-            }
+        for k in 0..<stretches {
+            dw[k % channels] += dot[k]
+            db[k % channels] += sum[k]
         }
         return (dx, dw.map(Float.init), db.map(Float.init))
     }
+}
+
+/// Sum of n floats in Double, four lanes at a time (fixed order, so deterministic).
+@inline(__always) func sumOf(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
+    var acc = SIMD4<Double>(repeating: 0)
+    var i = 0
+    while i + 4 <= n { acc += SIMD4<Double>(loadLanes(x + i)); i += 4 }
+    var total = acc.sum()
+    while i < n { total += Double(x[i]); i += 1 }
+    return total
+}
+
+/// Sum of (x - mean)^2 in Double, four lanes at a time.
+@inline(__always) func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int, minus mean: Double) -> Double {
+    var acc = SIMD4<Double>(repeating: 0)
+    let m = SIMD4<Double>(repeating: mean)
+    var i = 0
+    while i + 4 <= n { let d = SIMD4<Double>(loadLanes(x + i)) - m; acc += d * d; i += 4 }
+    var total = acc.sum()
+    while i < n { let d = Double(x[i]) - mean; total += d * d; i += 1 }
+    return total
+}
+
+/// Sum of a[i] b[i] (products in Float, as PyTorch forms them) accumulated in Double.
+@inline(__always) func dotOf(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
+    var acc = SIMD4<Double>(repeating: 0)
+    var i = 0
+    while i + 4 <= n { acc += SIMD4<Double>(loadLanes(a + i) * loadLanes(b + i)); i += 4 }
+    var total = acc.sum()
+    while i < n { total += Double(a[i] * b[i]); i += 1 }
+    return total
 }
 
 extension Tensor {

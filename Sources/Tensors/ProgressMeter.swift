@@ -5,6 +5,8 @@ import Foundation
 public final class ProgressMeter: @unchecked Sendable {
     public let label: String
     public let total: Int
+    /// Units already done when the meter started (a resumed run): the rate counts only new work.
+    public let initial: Int
     private let start = Date()
     private var lastPrint = Date.distantPast
     private let interactive: Bool
@@ -13,9 +15,10 @@ public final class ProgressMeter: @unchecked Sendable {
     nonisolated(unsafe) public static var sink: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
     nonisolated(unsafe) public static var enabled = true
 
-    public init(_ label: String, total: Int, every: TimeInterval = 5) {
+    public init(_ label: String, total: Int, initial: Int = 0, every: TimeInterval = 5) {
         self.label = label
         self.total = total
+        self.initial = initial
         self.interactive = isatty(2) != 0
         self.every = every
     }
@@ -28,7 +31,7 @@ public final class ProgressMeter: @unchecked Sendable {
         guard finished || now.timeIntervalSince(lastPrint) >= (interactive ? 0.1 : every) else { return }
         lastPrint = now
         let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let rate = elapsed > 0 ? Double(done - initial) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         var line = "\(label) \(done)/\(total) \(String(format: "%.2f", rate))/s ETA \(ProgressMeter.duration(eta))"
         if !detail.isEmpty { line += " " + detail }

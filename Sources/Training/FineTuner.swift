@@ -64,7 +64,7 @@ public final class FineTuner {
     /// Trains until `config.steps`, or until `shouldStop` (checked after every step) says so;
     /// `checkpoint` runs every `checkpointEvery` steps and at the end.
     public func run(shouldStop: () -> Bool = { false }, checkpoint: ((FineTuner) throws -> Void)? = nil) throws {
-        let meter = ProgressMeter("finetune \(config.loss.rawValue)", total: config.steps)
+        let meter = ProgressMeter("finetune \(config.loss.rawValue)", total: config.steps, initial: step)
         var recent: [Float] = []
         while step < config.steps {
             let record = try trainStep()

@@ -111,7 +111,7 @@ final class BLASKernelTests: XCTestCase {
 
     /// The relaunch end to end: a child test process pretends the library detected the generic
     /// Prescott core and relaunches; the re-executed process must run the same test on the
-    /// fast kernel with the marker set, and must not relaunch again.
+    /// fast kernel with short-spinning workers and the marker set, and must not relaunch again.
     func testRelaunchReexecutesOnceOnTheFastKernel() throws {
         let childFlag = "SOFTNEG_TEST_RELAUNCH_CHILD"
         if ProcessInfo.processInfo.environment[childFlag] != nil {
@@ -126,8 +126,10 @@ final class BLASKernelTests: XCTestCase {
         environment[childFlag] = "1"
         environment[BLASKernel.coreTypeVariable] = nil
         environment[BLASKernel.relaunchMarker] = nil
+        environment[BLASKernel.threadTimeoutVariable] = nil
         let output = try runThisTestBinary("TensorsTests.BLASKernelTests/testRelaunchReexecutesOnceOnTheFastKernel", environment)
         XCTAssertTrue(output.contains("kernel \(fast) (chosen by sn; the library detected Prescott)"), output)
+        XCTAssertTrue(output.contains("idle workers spin 2^\(BLASKernel.threadTimeout) cycles"), output)
         XCTAssertEqual(output.components(separatedBy: "relaunch child:").count, 2, "exactly one process reports:\n\(output)")
     }
 
