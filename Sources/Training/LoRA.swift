@@ -1,4 +1,5 @@
 import Diffusion
+import Foundation
 import Tensors
 
 /// Low-rank adapters on the attention projections of self- and cross-attention
@@ -42,6 +43,59 @@ public enum LoRA {
             out["\(keyPrefix)\(prefix).lora_B.weight"] = lora.up.value
         }
         return out
+    }
+
+    /// Attaches the adapters of a LoRA file in diffusers' layout (what `save_lora_weights` and
+    /// `finetune(save_lora:)` write) to `store`. The scale is lora_alpha / r from the file's
+    /// `lora_adapter_metadata` when it has one, else 1, as diffusers assumes. Every key must be
+    /// an A/B pair of an adapted projection with matching shapes; `origin` names the file in errors.
+    public static func load(_ tensors: [String: Tensor], metadata: [String: String], into store: WeightStore,
+                            keyPrefix: String = "unet.", origin: String) throws {
+        func fail(_ key: String, _ message: String) -> DiffusionError { .badConfig(path: origin, key: key, message: message) }
+        let scale = try self.scale(metadata, origin: origin)
+        var pairs: [String: (down: Tensor?, up: Tensor?)] = [:]
+        for (key, tensor) in tensors {
+            guard key.hasPrefix(keyPrefix) else { throw fail(key, "is not a UNet adapter (keys start with '\(keyPrefix)')") }
+            let name = key.dropFirst(keyPrefix.count)
+            if name.hasSuffix(".lora_A.weight") {
+                pairs[String(name.dropLast(".lora_A.weight".count)), default: (nil, nil)].down = tensor
+            } else if name.hasSuffix(".lora_B.weight") {
+                pairs[String(name.dropLast(".lora_B.weight".count)), default: (nil, nil)].up = tensor
+            } else {
+                throw fail(key, "is neither a lora_A nor a lora_B weight")
+            }
+        }
+        guard !pairs.isEmpty else { throw DiffusionError.file(path: origin, message: "holds no LoRA weights") }
+        for (prefix, pair) in pairs.sorted(by: { $0.key < $1.key }) {
+            let key = keyPrefix + prefix
+            guard let layer = store.linearLayers[prefix], isTarget(prefix) else {
+                throw fail(key, "names no attention projection of this UNet")
+            }
+            guard let down = pair.down, let up = pair.up else {
+                throw fail(key, "has only its \(pair.down == nil ? "lora_B" : "lora_A") weight")
+            }
+            guard down.rank == 2, down.shape[1] == layer.inFeatures else {
+                throw DiffusionError.shapeMismatch(op: "\(origin): \(key).lora_A.weight", expected: [down.shape.first ?? 0, layer.inFeatures], found: down.shape)
+            }
+            guard up.shape == [layer.outFeatures, down.shape[0]] else {
+                throw DiffusionError.shapeMismatch(op: "\(origin): \(key).lora_B.weight", expected: [layer.outFeatures, down.shape[0]], found: up.shape)
+            }
+            let adapter = LoRAAdapter(down: down, up: up, scale: scale)
+            adapter.down.requiresGrad = false
+            adapter.up.requiresGrad = false
+            layer.lora = adapter
+        }
+    }
+
+    /// lora_alpha / r from diffusers' `lora_adapter_metadata` (PEFT's LoraConfig as JSON), else 1.
+    static func scale(_ metadata: [String: String], origin: String) throws -> Float {
+        guard let text = metadata["lora_adapter_metadata"] else { return 1 }
+        guard let config = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let rank = (config["r"] as? NSNumber)?.floatValue, rank > 0 else {
+            throw DiffusionError.badConfig(path: origin, key: "lora_adapter_metadata", message: "is not a LoRA config with a positive 'r'")
+        }
+        let alpha = (config["lora_alpha"] as? NSNumber)?.floatValue ?? rank
+        return alpha / rank
     }
 
     /// Folds every adapter into its base weight (W += scale B A) and removes it.

@@ -38,13 +38,6 @@ final class ReferenceParityTests: XCTestCase {
         return (0..<t.shape[0]).map { i in (0..<t.shape[1]).map { Int(t.scalars[i * t.shape[1] + $0]) } }
     }
 
-    /// |a - b| relative to the reference's largest magnitude.
-    func assertClose(_ a: [Float], _ b: [Float], _ tolerance: Float, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, what, file: file, line: line)
-        let scale = max(b.map(abs).max() ?? 0, 1e-12)
-        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(what): max error \(worst) at scale \(scale)", file: file, line: line)
-    }
 
     func testDiffusionITMMatchesTheReferenceLoop() throws {
         for name in ["sd1-tiny", "pixel-tiny"] {
@@ -114,4 +107,12 @@ final class ReferenceParityTests: XCTestCase {
             XCTAssertEqual(checked, ref.keys.filter { $0.hasPrefix("grad.") }.count, "\(c.file): every UNet parameter has a gradient")
         }
     }
+}
+
+/// |a - b| relative to the reference's largest magnitude.
+func assertClose(_ a: [Float], _ b: [Float], _ tolerance: Float, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, what, file: file, line: line)
+    let scale = max(b.map(abs).max() ?? 0, 1e-12)
+    let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(what): max error \(worst) at scale \(scale)", file: file, line: line)
 }

@@ -63,6 +63,19 @@ final class ModelBuiltinsTests: XCTestCase {
         }
     }
 
+    /// load(lora:) fuses a diffusers-layout LoRA file: the UNet then computes what diffusers does
+    /// after load_lora_weights (scripts/make_lora_fixtures.py).
+    func testLoadWithLoRAMatchesDiffusers() throws {
+        let ref = try SafeTensors.load(Self.fixtures.appendingPathComponent("lora/lora.ref.safetensors").path).tensors
+        let run = Run()
+        for name in ["x", "t", "ctx"] { run.interpreter.setVariable(name, .tensor(try XCTUnwrap(ref[name]))) }
+        try run("""
+            m = load("\(model("sd1-tiny"))", lora: "\(Self.fixtures.appendingPathComponent("lora/lora.safetensors").path)")
+            eps = unet(m, x, t, ctx)
+            """)
+        assertClose(try tensor(run, "eps"), ref["diffusers_lora"], tolerance: 1e-5, "load(lora:) vs load_lora_weights")
+    }
+
     func testImagesAndLatents() throws {
         let ref = try reference("sd1-tiny")
         let run = Run()

@@ -180,11 +180,17 @@ public enum ModelBuiltins {
 
     public static let builtins: [Builtin] = [
         Builtin("load", [.init("path", .string), .init("variant", .optional(.string), default: .noValue),
-                         .init("config", .optional(.string), default: .noValue)], returns: "model",
-                doc: "Loads a diffusers folder (model_index.json); a single-file .safetensors checkpoint needs config: a diffusers folder for its tokenizer and scheduler.") { args, ctx in
+                         .init("config", .optional(.string), default: .noValue), .init("lora", .optional(.string), default: .noValue)], returns: "model",
+                doc: "Loads a diffusers folder (model_index.json); a single-file .safetensors checkpoint needs config: a diffusers folder for its tokenizer and scheduler. lora: a LoRA file in diffusers' layout (pytorch_lora_weights.safetensors), fused into the UNet.") { args, ctx in
             let path = ctx.interpreter.resolvePath(try args.string("path"))
             let config = try args.optionalString("config").map { ctx.interpreter.resolvePath($0) }
-            return .host(ModelValue(try StableDiffusion.load(from: path, variant: try args.optionalString("variant"), config: config)))
+            let model = try StableDiffusion.load(from: path, variant: try args.optionalString("variant"), config: config)
+            if let lora = try args.optionalString("lora").map({ ctx.interpreter.resolvePath($0) }) {
+                let file = try SafeTensors.load(lora)
+                try LoRA.load(file.tensors, metadata: file.metadata, into: model.unet.weights, origin: lora)
+                try LoRA.merge(into: model.unet.weights)
+            }
+            return .host(ModelValue(model))
         },
         Builtin("save", [.init("m", model), .init("path", .string)],
                 doc: "Writes the model as a diffusers folder (F32 safetensors) that diffusers' from_pretrained loads; the folder appears only once complete.") { args, ctx in
