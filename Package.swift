@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(name: "sn", dependencies: [
             "REPL", "Script", "Plotting", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "snbench", dependencies: ["Tensors", "Diffusion"], path: "Sources/snbench"),
+        .executableTarget(name: "snbench", dependencies: ["Tensors", "Diffusion", "Matching", "Training"], path: "Sources/snbench"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Training"]),

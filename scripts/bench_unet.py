@@ -1,20 +1,29 @@
 #!/usr/bin/env python3
-"""PyTorch + diffusers side of the UNet forward benchmark (issue 4).
+"""PyTorch + diffusers side of the model benchmarks (issues 4 and 5).
 
-    python scripts/bench_unet.py small|sd15 [--reps N]
+    python scripts/bench_unet.py small|sd15|train|itm [--reps N] [--model DIR] [--samples N]
 
-Builds UNet2DConditionModel with random weights for one of the two configs the Swift side
-(`snbench unet small|sd15`) uses, runs the forward pass under no_grad on 2 threads, and prints
-one line: "<config>\t<best seconds>\t<median seconds>\t<peak RSS MB>". Best-of because the machine
-is shared; the peak RSS is the whole process's (weights included). Run each config in its own process.
+small, sd15: UNet2DConditionModel with random weights in the configs the Swift side
+  (`snbench unet small|sd15`) uses, forward pass under no_grad.
+train: one training step of the small config at batch 8 (forward, MSE against a fixed target,
+  backward, gradient clipping to norm 1, AdamW lr 1e-4), as `snbench train`.
+itm: the reference DiffusionITM loop of diffusion-itm on one 2-image x 2-caption item of the
+  diffusers folder --model (default: the bundled model): for every image and caption, the
+  conditional and the unconditional pass over --samples grid timesteps in batches of 16, the
+  unconditional pass re-run per caption. Seconds per item, as `snbench itm`.
+On 2 threads; prints one line: "<name>\t<best seconds>\t<median seconds>\t<peak RSS MB>". Best-of
+because the machine is shared; the peak RSS is the whole process's (weights included). Run each
+benchmark in its own process.
 """
 import argparse
+import json
 import resource
 import statistics
 import time
 
 import torch
-from diffusers import UNet2DConditionModel
+from diffusers import DDPMScheduler, UNet2DConditionModel
+from transformers import CLIPTextModel, CLIPTokenizer
 
 # The same configs as Sources/snbench/UNetBenchmark.swift.
 CONFIGS = {
@@ -36,27 +45,96 @@ CONFIGS = {
 }
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("config", choices=sorted(CONFIGS))
-    parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    spec = CONFIGS[args.config]
+def forward_step(spec):
     unet = UNet2DConditionModel(**spec["config"]).eval()
     c = spec["config"].get("in_channels", 4)
     x = torch.randn(spec["batch"], c, spec["size"], spec["size"])
     ctx = torch.randn(spec["batch"], spec["tokens"], spec["config"]["cross_attention_dim"])
     t = torch.full((spec["batch"],), 500)
-    times = []
-    with torch.no_grad():
-        unet(x, t, ctx)  # warm-up
-        for _ in range(args.reps):
-            t0 = time.perf_counter()
+
+    def step():
+        with torch.no_grad():
             unet(x, t, ctx)
-            times.append(time.perf_counter() - t0)
+    return step
+
+
+def train_step(spec):
+    unet = UNet2DConditionModel(**spec["config"]).train()
+    c = spec["config"]["in_channels"]
+    x = torch.randn(spec["batch"], c, spec["size"], spec["size"])
+    target = torch.randn_like(x)
+    ctx = torch.randn(spec["batch"], spec["tokens"], spec["config"]["cross_attention_dim"])
+    t = torch.full((spec["batch"],), 500)
+    optimizer = torch.optim.AdamW(unet.parameters(), lr=1e-4)
+
+    def step():
+        loss = torch.nn.functional.mse_loss(unet(x, t, ctx).sample, target)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    return step
+
+
+# The same two captions as Sources/snbench/ITMBenchmark.swift.
+CAPTIONS = ["a red square to the left of a blue circle", "a blue square to the left of a red circle"]
+
+
+def itm_item(model, samples, batch=16):
+    unet = UNet2DConditionModel.from_pretrained(model, subfolder="unet").eval()
+    text = CLIPTextModel.from_pretrained(model, subfolder="text_encoder").eval()
+    tokenizer = CLIPTokenizer.from_pretrained(model, subfolder="tokenizer")
+    with open(f"{model}/scheduler/scheduler_config.json") as f:
+        abar = DDPMScheduler.from_config(json.load(f)).alphas_cumprod
+    size = unet.config.sample_size
+    images = torch.rand(2, unet.config.in_channels, size, size)
+    ts = torch.linspace(0, len(abar) - 1, samples).long()  # a grid, as the reference's evenly spaced timesteps
+    noise = torch.randn(samples, unet.config.in_channels, size, size)
+
+    def encode(prompts):
+        ids = tokenizer(prompts, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
+                        return_tensors="pt").input_ids
+        return text(ids).last_hidden_state
+
+    def step():
+        with torch.no_grad():
+            for image in images:
+                z0 = 2 * image - 1  # a pixel-space model's "latent"
+                for caption in CAPTIONS:
+                    cond_ctx, uncond_ctx = encode([caption]), encode([""])
+                    for s in range(0, samples, batch):
+                        t, e = ts[s:s + batch], noise[s:s + batch]
+                        a = abar[t].view(-1, 1, 1, 1)
+                        xt = a.sqrt() * z0 + (1 - a).sqrt() * e
+                        n = len(t)
+                        cond = unet(xt, t, cond_ctx.expand(n, -1, -1)).sample
+                        uncond = unet(xt, t, uncond_ctx.expand(n, -1, -1)).sample
+                        ((cond - e) ** 2).mean(dim=(1, 2, 3)) - ((uncond - e) ** 2).mean(dim=(1, 2, 3))
+    return step
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("config", choices=sorted(CONFIGS) + ["train", "itm"])
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", default="examples/models/shapes-base")
+    parser.add_argument("--samples", type=int, default=32)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    if args.config == "train":
+        step = train_step(CONFIGS["small"])
+    elif args.config == "itm":
+        step = itm_item(args.model, args.samples)
+    else:
+        step = forward_step(CONFIGS[args.config])
+    step()  # warm-up
+    times = []
+    for _ in range(args.reps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{args.config}\t{min(times):.3f}\t{statistics.median(times):.3f}\t{peak_mb:.0f}", flush=True)
 

@@ -32,8 +32,8 @@ public enum DiffusionITM {
     /// for one image latent z0 [1,C,H,W].
     ///
     /// At each timestep t_k every candidate sees the same x_t = sqrt(abar) z0 + sqrt(1-abar) e_k;
-    /// all captions (and the empty caption, once) go through the model in batches of at most
-    /// `batchSize`, so the unconditional pass is never repeated per caption.
+    /// all (timestep, caption) pairs, the empty caption counted once per timestep, go through the
+    /// model in batches of at most `batchSize`, so the unconditional pass is never repeated per caption.
     public static func errors(
         latent z0: Tensor, contexts: Tensor, unconditionalContext: Tensor?,
         timesteps: [Int], noise: Tensor, alphasCumprod: [Float],
@@ -57,24 +57,26 @@ public enum DiffusionITM {
         }
         let n = contexts.shape[0], total = candidates.shape[0], steps = timesteps.count
         var cond = [Float](repeating: 0, count: n * steps), uncond = [Float](repeating: 0, count: steps)
-        for (k, t) in timesteps.enumerated() {
-            let e = try noise.sliced(axis: 0, start: k, end: k + 1)
-            let xt = try NoiseSchedule.addNoise(z0, noise: e, timesteps: [t], alphasCumprod: alphasCumprod)
-            var start = 0
-            while start < total {
-                let end = Swift.min(total, start + Swift.max(1, batchSize))
-                let b = end - start
-                let ctx = try candidates.sliced(axis: 0, start: start, end: end)
-                let x = try xt.broadcast(to: [b] + latentShape)
-                let eps = try predict(x, Tensor(repeating: Float(t), shape: [b]), ctx)
-                let errs = try rowErrors(try e.broadcast(to: [b] + latentShape), eps, norm: norm)
-                for (j, err) in errs.enumerated() {
-                    let row = start + j
-                    if row < n { cond[row * steps + k] = err } else { uncond[k] = err }
-                }
-                start = end
+        // Pair p is timestep k = p / total with candidate c = p % total. Batching pairs rather
+        // than one timestep's candidates keeps batches full when there are only a few captions.
+        let flatNoise = try noise.reshaped([steps, latentShape.reduce(1, *)])
+        let flatContexts = try candidates.reshaped([total, candidates.shape[1] * candidates.shape[2]])
+        var start = 0
+        while start < steps * total {
+            let end = Swift.min(steps * total, start + Swift.max(1, batchSize))
+            let ks = (start..<end).map { $0 / total }, cs = (start..<end).map { $0 % total }
+            let batch = [end - start]
+            let e = try Tensor.embedding(flatNoise, ids: ks, idsShape: batch).reshaped(batch + latentShape)
+            let xt = try NoiseSchedule.addNoise(try z0.broadcast(to: batch + latentShape), noise: e,
+                                                timesteps: ks.map { timesteps[$0] }, alphasCumprod: alphasCumprod)
+            let ctx = try Tensor.embedding(flatContexts, ids: cs, idsShape: batch).reshaped(batch + Array(candidates.shape.dropFirst()))
+            let eps = try predict(xt, Tensor(ks.map { Float(timesteps[$0]) }), ctx)
+            for (j, err) in try rowErrors(e, eps, norm: norm).enumerated() {
+                let (k, c) = (ks[j], cs[j])
+                if c < n { cond[c * steps + k] = err } else { uncond[k] = err }
             }
-            try progress?(k + 1, steps)
+            if end / total > start / total { try progress?(end / total, steps) }
+            start = end
         }
         return (Tensor(uncheckedScalars: cond, shape: [n, steps]),
                 unconditionalContext == nil ? nil : Tensor(uncheckedScalars: uncond, shape: [steps]))

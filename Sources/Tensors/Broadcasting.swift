@@ -97,6 +97,20 @@ func mapScalars(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
     }
 }
 
+/// out = kernel(x) over a whole array, by a kernel that maps n contiguous values; split across
+/// threads for large arrays.
+func mapChunks(_ x: [Float], _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> [Float] {
+    [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
+        x.withUnsafeBufferPointer { px in
+            guard let px = px.baseAddress, let po = po.baseAddress else { return }
+            Parallel.forEachChunk(x.count, minimumPerChunk: 32_768) { range in
+                kernel(px + range.lowerBound, po + range.lowerBound, range.count)
+            }
+        }
+        initialized = x.count
+    }
+}
+
 /// out[i] = f(x[i], y[i]) over two equal-length arrays, split across threads for large arrays.
 @inline(__always)
 func zipScalars(_ x: [Float], _ y: [Float], _ f: (Float, Float) -> Float) -> [Float] {

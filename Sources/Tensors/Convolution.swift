@@ -17,14 +17,15 @@ public struct Conv2dGeometry: Sendable, Equatable {
         (Swift.max(0, padding - kj), Swift.min(outW, width + padding - kj))
     }
 
-    /// Unfolds one image [C,H,W] into columns [C*kh*kw, outH*outW].
-    func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+    /// Unfolds one image [C,H,W] into columns [C*kh*kw, outH*outW], whose rows lie `rowStride`
+    /// apart (several images side by side share one column matrix).
+    func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rowStride: Int) {
         let (oh, ow) = (outH, outW)
         Parallel.forEachChunk(inChannels, minimumPerChunk: channelsPerChunk) { channels in
             for c in channels {
                 for ki in 0..<kernelH {
                     for kj in 0..<kernelW {
-                        let row = col + ((c * kernelH + ki) * kernelW + kj) * oh * ow
+                        let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
                         for oy in 0..<oh {
                             let iy = oy * stride - padding + ki
                             let dst = row + oy * ow
@@ -49,16 +50,16 @@ public struct Conv2dGeometry: Sendable, Equatable {
         }
     }
 
-    /// Folds columns back into an image, adding overlapping contributions (im2col's adjoint).
-    /// Each channel's plane is summed by one thread in a fixed order, so results do not depend
-    /// on the thread count.
-    func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>) {
+    /// Folds columns (rows `rowStride` apart) back into an image, adding overlapping
+    /// contributions (im2col's adjoint). Each channel's plane is summed by one thread in a fixed
+    /// order, so results do not depend on the thread count.
+    func col2im(_ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>, rowStride: Int) {
         let (oh, ow) = (outH, outW)
         Parallel.forEachChunk(inChannels, minimumPerChunk: channelsPerChunk) { channels in
             for c in channels {
                 for ki in 0..<kernelH {
                     for kj in 0..<kernelW {
-                        let row = col + ((c * kernelH + ki) * kernelW + kj) * oh * ow
+                        let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
                         for oy in 0..<oh {
                             let iy = oy * stride - padding + ki
                             guard iy >= 0 && iy < height else { continue }
@@ -81,6 +82,43 @@ public struct Conv2dGeometry: Sendable, Equatable {
             }
         }
     }
+    var spatial: Int { outH * outW }
+    var imageSize: Int { inChannels * height * width }
+
+    /// How many images share one column matrix: all of them unless the columns would pass
+    /// 8M floats (32 MB). One wide product runs much faster than many narrow ones when the
+    /// images are small (16x16 and 8x8 layers).
+    func imagesPerChunk(_ n: Int) -> Int {
+        Swift.max(1, Swift.min(n, (8 << 20) / Swift.max(rows * spatial, 1)))
+    }
+
+    /// Columns [rows, b*spatial] of the b = images.count images of the batch x; image j of the
+    /// chunk occupies columns j*spatial..<(j+1)*spatial.
+    func columns(_ x: UnsafePointer<Float>, images: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+        let ld = images.count * spatial
+        for (j, i) in images.enumerated() {
+            if isPointwise {
+                for c in 0..<inChannels { (col + c * ld + j * spatial).update(from: x + i * imageSize + c * spatial, count: spatial) }
+            } else {
+                im2col(x + i * imageSize, col + j * spatial, rowStride: ld)
+            }
+        }
+    }
+}
+
+/// Moves rows between [b, R, spatial] (one block per image) and [R, b*spatial] (images side by
+/// side), the layouts of a batch and of its product with a column matrix.
+func interleave(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, images b: Int, rows: Int, spatial: Int, toSideBySide: Bool) {
+    for j in 0..<b {
+        for r in 0..<rows {
+            let batched = (j * rows + r) * spatial, sideBySide = r * b * spatial + j * spatial
+            if toSideBySide {
+                (dst + sideBySide).update(from: src + batched, count: spatial)
+            } else {
+                (dst + batched).update(from: src + sideBySide, count: spatial)
+            }
+        }
+    }
 }
 
 extension Tensor {
@@ -97,31 +135,40 @@ extension Tensor {
         guard stride > 0, padding >= 0, geo.outH > 0, geo.outW > 0 else {
             throw TensorError.invalidArgument(op: "conv2d", message: "kernel \(weight.shape[2])x\(weight.shape[3]) with stride \(stride) and padding \(padding) does not fit input \(formatShape(x.shape)) (weight \(formatShape(weight.shape)))")
         }
-        let (n, cout, spatial) = (x.shape[0], weight.shape[0], geo.outH * geo.outW)
-        let imageSize = geo.inChannels * geo.height * geo.width
+        let (n, cout, spatial) = (x.shape[0], weight.shape[0], geo.spatial)
+        let chunk = geo.imagesPerChunk(n)
         var out = [Float](repeating: 0, count: n * cout * spatial)
-        var col = [Float](repeating: 0, count: geo.isPointwise ? 0 : geo.rows * spatial)
+        // 1x1 convolutions of one image at a time use the image itself as the column matrix.
+        let direct = geo.isPointwise && chunk == 1
+        var col = [Float](repeating: 0, count: direct ? 0 : geo.rows * chunk * spatial)
+        var product = [Float](repeating: 0, count: chunk > 1 ? cout * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
                 out.withUnsafeMutableBufferPointer { po in
                     col.withUnsafeMutableBufferPointer { pc in
-                        guard let px = px.baseAddress, let pw = pw.baseAddress, let po = po.baseAddress else { return }
-                        for i in 0..<n {
-                            let columns: UnsafePointer<Float>
-                            if geo.isPointwise {
-                                columns = px + i * imageSize
-                            } else {
-                                guard let pc = pc.baseAddress else { return }
-                                geo.im2col(px + i * imageSize, pc)
-                                columns = UnsafePointer(pc)
+                        product.withUnsafeMutableBufferPointer { pp in
+                            guard let px = px.baseAddress, let pw = pw.baseAddress, let po = po.baseAddress else { return }
+                            for first in Swift.stride(from: 0, to: n, by: chunk) {
+                                let images = first..<Swift.min(n, first + chunk)
+                                var columns = px + first * geo.imageSize
+                                if !direct, let pc = pc.baseAddress {
+                                    geo.columns(px, images: images, into: pc)
+                                    columns = UnsafePointer(pc)
+                                }
+                                let target = po + first * cout * spatial
+                                if images.count > 1, let pp = pp.baseAddress {
+                                    sgemm(false, false, m: cout, n: images.count * spatial, k: geo.rows, pw, columns, pp)
+                                    interleave(pp, target, images: images.count, rows: cout, spatial: spatial, toSideBySide: false)
+                                } else {
+                                    sgemm(false, false, m: cout, n: spatial, k: geo.rows, pw, columns, target)
+                                }
                             }
-                            sgemm(false, false, m: cout, n: spatial, k: geo.rows, pw, columns, po + i * cout * spatial)
-                        }
-                        if let bias {
-                            for i in 0..<n {
-                                for c in 0..<cout {
-                                    let b = bias.scalars[c], row = po + (i * cout + c) * spatial
-                                    for j in 0..<spatial { row[j] += b }
+                            if let bias {
+                                for i in 0..<n {
+                                    for c in 0..<cout {
+                                        let b = bias.scalars[c], row = po + (i * cout + c) * spatial
+                                        for j in 0..<spatial { row[j] += b }
+                                    }
                                 }
                             }
                         }
@@ -136,42 +183,51 @@ extension Tensor {
         }
     }
 
-    /// dW = sum_n G_n col_n^T, dcol_n = W^T G_n (folded back with col2im), db = sum of G.
+    /// dW = sum over image chunks of G col^T, dcol = W^T G (folded back with col2im), db = sum
+    /// of G; G and col hold a chunk's images side by side, as in the forward pass.
     static func conv2dBackward(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2dGeometry, needs: [Bool]) throws -> [Tensor?] {
-        let (n, cout, spatial) = (x.shape[0], w.shape[0], geo.outH * geo.outW)
-        let imageSize = geo.inChannels * geo.height * geo.width
+        let (n, cout, spatial) = (x.shape[0], w.shape[0], geo.spatial)
+        let chunk = geo.imagesPerChunk(n)
         var dx = [Float](repeating: 0, count: needs[0] ? x.count : 0)
         var dw = [Float](repeating: 0, count: needs[1] ? w.count : 0)
-        var col = [Float](repeating: 0, count: geo.isPointwise ? 0 : geo.rows * spatial)
-        var dcol = [Float](repeating: 0, count: needs[0] && !geo.isPointwise ? geo.rows * spatial : 0)
+        var col = [Float](repeating: 0, count: needs[1] ? geo.rows * chunk * spatial : 0)
+        var dcol = [Float](repeating: 0, count: needs[0] ? geo.rows * chunk * spatial : 0)
+        var gathered = [Float](repeating: 0, count: chunk > 1 ? cout * chunk * spatial : 0)
         g.scalars.withUnsafeBufferPointer { pg in
             x.scalars.withUnsafeBufferPointer { px in
                 w.scalars.withUnsafeBufferPointer { pw in
                     guard let pg = pg.baseAddress, let px = px.baseAddress, let pw = pw.baseAddress else { return }
-                    for i in 0..<n {
-                        let gi = pg + i * cout * spatial
-                        if needs[1] {
-                            dw.withUnsafeMutableBufferPointer { pdw in
-                                col.withUnsafeMutableBufferPointer { pc in
-                                    guard let pdw = pdw.baseAddress else { return }
-                                    if geo.isPointwise {
-                                        sgemm(false, true, m: cout, n: geo.rows, k: spatial, gi, px + i * imageSize, pdw, beta: i == 0 ? 0 : 1)
-                                    } else if let pc = pc.baseAddress {
-                                        geo.im2col(px + i * imageSize, pc)
-                                        sgemm(false, true, m: cout, n: geo.rows, k: spatial, gi, pc, pdw, beta: i == 0 ? 0 : 1)
+                    for first in Swift.stride(from: 0, to: n, by: chunk) {
+                        let images = first..<Swift.min(n, first + chunk)
+                        let width = images.count * spatial
+                        gathered.withUnsafeMutableBufferPointer { pt in
+                            var grad = pg + first * cout * spatial
+                            if images.count > 1, let pt = pt.baseAddress {
+                                interleave(grad, pt, images: images.count, rows: cout, spatial: spatial, toSideBySide: true)
+                                grad = UnsafePointer(pt)
+                            }
+                            if needs[1] {
+                                dw.withUnsafeMutableBufferPointer { pdw in
+                                    col.withUnsafeMutableBufferPointer { pc in
+                                        guard let pdw = pdw.baseAddress, let pc = pc.baseAddress else { return }
+                                        geo.columns(px, images: images, into: pc)
+                                        sgemm(false, true, m: cout, n: geo.rows, k: width, grad, pc, pdw, beta: first == 0 ? 0 : 1)
                                     }
                                 }
                             }
-                        }
-                        if needs[0] {
-                            dx.withUnsafeMutableBufferPointer { pdx in
-                                dcol.withUnsafeMutableBufferPointer { pdc in
-                                    guard let pdx = pdx.baseAddress else { return }
-                                    if geo.isPointwise {
-                                        sgemm(true, false, m: geo.rows, n: spatial, k: cout, pw, gi, pdx + i * imageSize)
-                                    } else if let pdc = pdc.baseAddress {
-                                        sgemm(true, false, m: geo.rows, n: spatial, k: cout, pw, gi, pdc)
-                                        geo.col2im(pdc, pdx + i * imageSize)
+                            if needs[0] {
+                                dx.withUnsafeMutableBufferPointer { pdx in
+                                    dcol.withUnsafeMutableBufferPointer { pdc in
+                                        guard let pdx = pdx.baseAddress, let pdc = pdc.baseAddress else { return }
+                                        sgemm(true, false, m: geo.rows, n: width, k: cout, pw, grad, pdc)
+                                        if geo.isPointwise {
+                                            interleave(pdc, pdx + first * geo.imageSize, images: images.count, rows: geo.inChannels,
+                                                       spatial: spatial, toSideBySide: false)
+                                        } else {
+                                            for (j, i) in images.enumerated() {
+                                                geo.col2im(pdc + j * spatial, pdx + i * geo.imageSize, rowStride: width)
+                                            }
+                                        }
                                     }
                                 }
                             }

@@ -5,7 +5,11 @@ extension Tensor {
     /// y = f(x) with dy/dx = df(x, y), evaluated in the backward pass.
     @inline(__always)
     func unary(_ f: (Float) -> Float, derivative df: @escaping (Float, Float) -> Float) -> Tensor {
-        let out = mapScalars(scalars, f)
+        unary(values: mapScalars(scalars, f), derivative: df)
+    }
+
+    /// The same with y already computed (by a vector kernel).
+    func unary(values out: [Float], derivative df: @escaping (Float, Float) -> Float) -> Tensor {
         let x = scalars
         return Tensor.result(shape: shape, scalars: out, inputs: [self]) { g, _ in
             // dx = g * f'(x), with f' given x and y = f(x).
@@ -37,7 +41,7 @@ extension Tensor {
 
     /// SiLU: x * sigmoid(x)
     public func silu() -> Tensor {
-        unary({ $0 * sigmoidScalar($0) }) { x, _ in
+        unary(values: mapChunks(scalars, siluRow)) { x, _ in
             let s = sigmoidScalar(x)
             return s * (1 + x * (1 - s))
         }

@@ -112,3 +112,23 @@ func softmaxBackwardRow(_ p: UnsafePointer<Float>, _ dp: UnsafeMutablePointer<Fl
 }
 
 import Foundation
+
+/// y = x sigmoid(x) over n values, four lanes at a time. sigmoid from e = e^-|x| only (so the
+/// exponential never overflows): 1 / (1 + e) for x >= 0, e / (1 + e) below.
+func siluRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    let body = n & ~3
+    var j = 0
+    while j < body {
+        let v = loadLanes(x + j)
+        let negative = v .< 0
+        let e = expNonPositive(v.replacing(with: -v, where: .!negative))
+        let r = 1 / (1 + e)
+        storeLanes(v * r.replacing(with: e * r, where: negative), y + j)
+        j += 4
+    }
+    while j < n {
+        let v = x[j], e = expNonPositive(-Swift.abs(v))
+        y[j] = v * (v < 0 ? e / (1 + e) : 1 / (1 + e))
+        j += 1
+    }
+}

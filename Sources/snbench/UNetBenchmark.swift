@@ -56,10 +56,6 @@ enum UNetBenchmark {
                 times.append(now() - t0)
             }
         }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let sorted = times.sorted()
-        let peakMB = Double(usage.ru_maxrss) / 1024
-        print("\(name)\t\(String(format: "%.3f", sorted[0]))\t\(String(format: "%.3f", sorted[sorted.count / 2]))\t\(String(format: "%.0f", peakMB))")
+        report(name, times)
     }
 }

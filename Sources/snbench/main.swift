@@ -6,6 +6,8 @@
 //   snbench --blas-summary   library, active kernel and CPU, as `sn --version` shows them
 //   snbench --load FILE      loads every tensor of a safetensors file; prints time and peak memory
 //   snbench unet small|sd15  UNet forward seconds and peak RSS (see scripts/bench_unet.py)
+//   snbench train            one training step of the small UNet config, seconds and peak RSS
+//   snbench itm MODEL        DiffusionITM seconds per 2x2 item on a diffusers folder, peak RSS
 @preconcurrency import Glibc
 import Foundation
 import Tensors
@@ -86,8 +88,11 @@ func filled(_ shape: [Int], seed: UInt64) throws -> Tensor {
     return try generator.uniform(shape, lo: -1, hi: 1)
 }
 
-if arguments.first == "unet" {
-    do { try UNetBenchmark.run(Array(arguments.dropFirst())) } catch {
+let modes: [String: ([String]) throws -> Void] = [
+    "unet": UNetBenchmark.run, "train": TrainStepBenchmark.run, "itm": ITMBenchmark.run,
+]
+if let mode = arguments.first.flatMap({ modes[$0] }) {
+    do { try mode(Array(arguments.dropFirst())) } catch {
         fputs("snbench: \(error)\n", stderr)
         exit(1)
     }
