@@ -11,6 +11,8 @@ itm: the reference DiffusionITM loop of diffusion-itm on one 2-image x 2-caption
   diffusers folder --model (default: the bundled model): for every image and caption, the
   conditional and the unconditional pass over --samples grid timesteps in batches of 16, the
   unconditional pass re-run per caption. Seconds per item, as `snbench itm`.
+itm-sd15: the same loop on Stable Diffusion 1.5's UNet with random weights, random 4x32x32
+  latents and random 77x768 caption states (--samples, default 4), as `snbench itm sd15`.
 On 2 threads; prints one line: "<name>\t<best seconds>\t<median seconds>\t<peak RSS MB>". Best-of
 because the machine is shared; the peak RSS is the whole process's (weights included). Run each
 benchmark in its own process.
@@ -80,53 +82,73 @@ def train_step(spec):
 CAPTIONS = ["a red square to the left of a blue circle", "a blue square to the left of a red circle"]
 
 
-def itm_item(model, samples, batch=16):
+def reference_itm(unet, latents, contexts, empty, noise, ts, abar, batch=16):
+    """diffusion-itm's loop: for every image and caption, the conditional and the unconditional
+    pass over the timesteps in batches, the unconditional one re-run per caption."""
+    def step():
+        with torch.no_grad():
+            for z0 in latents:
+                for ctx in contexts:
+                    for s in range(0, len(ts), batch):
+                        t, e = ts[s:s + batch], noise[s:s + batch]
+                        a = abar[t].view(-1, 1, 1, 1)
+                        xt = a.sqrt() * z0 + (1 - a).sqrt() * e
+                        n = len(t)
+                        cond = unet(xt, t, ctx.expand(n, -1, -1)).sample
+                        uncond = unet(xt, t, empty.expand(n, -1, -1)).sample
+                        ((cond - e) ** 2).mean(dim=(1, 2, 3)) - ((uncond - e) ** 2).mean(dim=(1, 2, 3))
+    return step
+
+
+def grid(abar, samples):
+    return torch.linspace(0, len(abar) - 1, samples).long()  # evenly spaced, as the reference's grid
+
+
+def itm_item(model, samples):
     unet = UNet2DConditionModel.from_pretrained(model, subfolder="unet").eval()
     text = CLIPTextModel.from_pretrained(model, subfolder="text_encoder").eval()
     tokenizer = CLIPTokenizer.from_pretrained(model, subfolder="tokenizer")
     with open(f"{model}/scheduler/scheduler_config.json") as f:
         abar = DDPMScheduler.from_config(json.load(f)).alphas_cumprod
-    size = unet.config.sample_size
-    images = torch.rand(2, unet.config.in_channels, size, size)
-    ts = torch.linspace(0, len(abar) - 1, samples).long()  # a grid, as the reference's evenly spaced timesteps
-    noise = torch.randn(samples, unet.config.in_channels, size, size)
+    size, channels = unet.config.sample_size, unet.config.in_channels
 
-    def encode(prompts):
-        ids = tokenizer(prompts, padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
+    def encode(prompt):
+        ids = tokenizer([prompt], padding="max_length", max_length=tokenizer.model_max_length, truncation=True,
                         return_tensors="pt").input_ids
-        return text(ids).last_hidden_state
-
-    def step():
         with torch.no_grad():
-            for image in images:
-                z0 = 2 * image - 1  # a pixel-space model's "latent"
-                for caption in CAPTIONS:
-                    cond_ctx, uncond_ctx = encode([caption]), encode([""])
-                    for s in range(0, samples, batch):
-                        t, e = ts[s:s + batch], noise[s:s + batch]
-                        a = abar[t].view(-1, 1, 1, 1)
-                        xt = a.sqrt() * z0 + (1 - a).sqrt() * e
-                        n = len(t)
-                        cond = unet(xt, t, cond_ctx.expand(n, -1, -1)).sample
-                        uncond = unet(xt, t, uncond_ctx.expand(n, -1, -1)).sample
-                        ((cond - e) ** 2).mean(dim=(1, 2, 3)) - ((uncond - e) ** 2).mean(dim=(1, 2, 3))
-    return step
+            return text(ids).last_hidden_state
+
+    latents = 2 * torch.rand(2, 1, channels, size, size) - 1  # a pixel-space model's "latents"
+    contexts = [encode(c) for c in CAPTIONS]
+    return reference_itm(unet, latents, contexts, encode(""), torch.randn(samples, channels, size, size),
+                         grid(abar, samples), abar)
+
+
+def itm_sd15_item(samples):
+    spec = CONFIGS["sd15"]
+    unet = UNet2DConditionModel(**spec["config"]).eval()
+    size = spec["size"]
+    abar = DDPMScheduler().alphas_cumprod
+    return reference_itm(unet, torch.randn(2, 1, 4, size, size), torch.randn(2, 1, spec["tokens"], 768),
+                         torch.randn(1, spec["tokens"], 768), torch.randn(samples, 4, size, size), grid(abar, samples), abar)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("config", choices=sorted(CONFIGS) + ["train", "itm"])
+    parser.add_argument("config", choices=sorted(CONFIGS) + ["train", "itm", "itm-sd15"])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", default="examples/models/shapes-base")
-    parser.add_argument("--samples", type=int, default=32)
+    parser.add_argument("--samples", type=int, default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     if args.config == "train":
         step = train_step(CONFIGS["small"])
     elif args.config == "itm":
-        step = itm_item(args.model, args.samples)
+        step = itm_item(args.model, args.samples or 32)
+    elif args.config == "itm-sd15":
+        step = itm_sd15_item(args.samples or 4)
     else:
         step = forward_step(CONFIGS[args.config])
     step()  # warm-up

@@ -29,14 +29,17 @@ enum TrainStepBenchmark {
             optimizer.step(lr: 1e-4)
             optimizer.zeroGrad()
         }
-        try step()  // warm-up
-        var times: [Double] = []
-        for _ in 0..<reps {
-            let t0 = now()
-            try step()
-            times.append(now() - t0)
-        }
-        report("train", times)
+        report("train", try measure(reps, step))
+    }
+}
+
+/// Seconds of each of `reps` runs of `body`, after one warm-up run.
+func measure(_ reps: Int, _ body: () throws -> Void) rethrows -> [Double] {
+    try body()
+    return try (0..<reps).map { _ in
+        let t0 = now()
+        try body()
+        return now() - t0
     }
 }
 

@@ -47,15 +47,7 @@ enum UNetBenchmark {
         let x = try generator.normal([spec.batch, c.inChannels, spec.size, spec.size])
         let context = try generator.normal([spec.batch, spec.tokens, c.crossAttentionDim[0]])
         let t = Tensor(Array(repeating: Float(500), count: spec.batch))
-        var times: [Double] = []
-        try noGrad {
-            _ = try unet(x, timestep: t, encoderHiddenStates: context)  // warm-up
-            for _ in 0..<reps {
-                let t0 = now()
-                _ = try unet(x, timestep: t, encoderHiddenStates: context)
-                times.append(now() - t0)
-            }
-        }
+        let times = try noGrad { try measure(reps) { _ = try unet(x, timestep: t, encoderHiddenStates: context) } }
         report(name, times)
     }
 }
