@@ -106,6 +106,13 @@ public struct Conv2dGeometry: Sendable, Equatable {
     }
 }
 
+/// A buffer every element of which is written before it is read (the output of sgemm with
+/// beta 0, im2col, interleave), so the zero fill is skipped (memset was 6% of the CPU time of a
+/// default-model forward pass before this).
+func scratch(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
 /// Moves rows between [b, R, spatial] (one block per image) and [R, b*spatial] (images side by
 /// side), the layouts of a batch and of its product with a column matrix.
 func interleave(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, images b: Int, rows: Int, spatial: Int, toSideBySide: Bool) {
@@ -137,11 +144,11 @@ extension Tensor {
         }
         let (n, cout, spatial) = (x.shape[0], weight.shape[0], geo.spatial)
         let chunk = geo.imagesPerChunk(n)
-        var out = [Float](repeating: 0, count: n * cout * spatial)
+        var out = scratch(n * cout * spatial)
         // 1x1 convolutions of one image at a time use the image itself as the column matrix.
         let direct = geo.isPointwise && chunk == 1
-        var col = [Float](repeating: 0, count: direct ? 0 : geo.rows * chunk * spatial)
-        var product = [Float](repeating: 0, count: chunk > 1 ? cout * chunk * spatial : 0)
+        var col = scratch(direct ? 0 : geo.rows * chunk * spatial)
+        var product = scratch(chunk > 1 ? cout * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
                 out.withUnsafeMutableBufferPointer { po in
@@ -190,9 +197,9 @@ extension Tensor {
         let chunk = geo.imagesPerChunk(n)
         var dx = [Float](repeating: 0, count: needs[0] ? x.count : 0)
         var dw = [Float](repeating: 0, count: needs[1] ? w.count : 0)
-        var col = [Float](repeating: 0, count: needs[1] ? geo.rows * chunk * spatial : 0)
-        var dcol = [Float](repeating: 0, count: needs[0] ? geo.rows * chunk * spatial : 0)
-        var gathered = [Float](repeating: 0, count: chunk > 1 ? cout * chunk * spatial : 0)
+        var col = scratch(needs[1] ? geo.rows * chunk * spatial : 0)
+        var dcol = scratch(needs[0] ? geo.rows * chunk * spatial : 0)
+        var gathered = scratch(chunk > 1 ? cout * chunk * spatial : 0)
         g.scalars.withUnsafeBufferPointer { pg in
             x.scalars.withUnsafeBufferPointer { px in
                 w.scalars.withUnsafeBufferPointer { pw in

@@ -40,25 +40,31 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
-    /// models/sd1-tiny.safetensors is sd1-tiny in the original LDM layout (scripts/fixtures/ldm_checkpoint.py).
+    /// models/sd1-tiny.safetensors is sd1-tiny in the original LDM layout, models/sd2-tiny.safetensors
+    /// sd2-tiny with SD-2's OpenCLIP text tower (scripts/fixtures/ldm_checkpoint.py; diffusers'
+    /// from_single_file reads both back exactly).
     func testSingleFileMatchesDiffusersFolder() throws {
-        let single = try SingleFileCheckpoint.load(ModelFixtures.path("models/sd1-tiny.safetensors"),
-                                                   configFolder: ModelFixtures.path("models/sd1-tiny"))
-        let folder = try UNet2DConditionModel.load(from: ModelFixtures.path("models/sd1-tiny"))
-        XCTAssertEqual(try unetOutput(single.unet).scalars, try unetOutput(folder).scalars)
-        let r = try ModelFixtures.ref("sd1-tiny")
-        guard let vae = single.vae else { return XCTFail("no VAE in the single file") }
-        let image = try ModelFixtures.tensor(r, "vae.image")
-        let posterior = try noGrad { try vae.encode(image) }
-        XCTAssertLessThan(ModelFixtures.scaledError(posterior.mean, try ModelFixtures.tensor(r, "vae.posterior_mean")), 1e-4)
-        XCTAssertLessThan(ModelFixtures.scaledError(try decoded(vae, ModelFixtures.tensor(r, "vae.latents")),
-                                                    try ModelFixtures.tensor(r, "vae.decoded")), 1e-4)
-        let text = try ModelFixtures.weights("models/sd1-tiny/text_encoder")
-        XCTAssertEqual(Set(single.textEncoderWeights.keys), Set(text.keys.filter { !$0.hasSuffix("position_ids") }))
-        for (key, value) in text where !key.hasSuffix("position_ids") {
-            XCTAssertEqual(single.textEncoderWeights[key]?.scalars, value.scalars, key)
+        for name in ["sd1-tiny", "sd2-tiny"] {
+            let single = try SingleFileCheckpoint.load(ModelFixtures.path("models/\(name).safetensors"),
+                                                       configFolder: ModelFixtures.path("models/\(name)"))
+            let folder = try UNet2DConditionModel.load(from: ModelFixtures.path("models/\(name)"))
+            XCTAssertEqual(try unetOutput(single.unet).scalars, try unetOutput(folder).scalars, name)
+            let r = try ModelFixtures.ref(name)
+            guard let vae = single.vae else { return XCTFail("\(name): no VAE in the single file") }
+            let image = try ModelFixtures.tensor(r, "vae.image")
+            let posterior = try noGrad { try vae.encode(image) }
+            XCTAssertLessThan(ModelFixtures.scaledError(posterior.mean, try ModelFixtures.tensor(r, "vae.posterior_mean")), 1e-4, name)
+            XCTAssertLessThan(ModelFixtures.scaledError(try decoded(vae, ModelFixtures.tensor(r, "vae.latents")),
+                                                        try ModelFixtures.tensor(r, "vae.decoded")), 1e-4, name)
+            // Single files give transformers' full names; sd2-tiny's folder was written without `text_model.`.
+            let text = try ModelFixtures.weights("models/\(name)/text_encoder").filter { !$0.key.hasSuffix("position_ids") }
+            let expected = Dictionary(uniqueKeysWithValues: text.map { ($0.key.hasPrefix("text_model.") ? $0.key : "text_model." + $0.key, $0.value) })
+            XCTAssertEqual(Set(single.textEncoderWeights.keys), Set(expected.keys), name)
+            for (key, value) in expected {
+                XCTAssertEqual(single.textEncoderWeights[key]?.scalars, value.scalars, "\(name) \(key)")
+            }
+            XCTAssertNotNil(single.textEncoderConfigJSON, name)
         }
-        XCTAssertNotNil(single.textEncoderConfigJSON)
     }
 
     /// Without configs, what the shapes tell is read from them (heads and norm groups cannot be).
