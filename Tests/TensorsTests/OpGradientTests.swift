@@ -77,6 +77,14 @@ final class OpGradientTests: XCTestCase {
     }
 
     func testConv2d() throws { try checkGradients("conv2d", tolerance: 1e-5) }
+
+    /// As OpValueTests' tiled case: one image per column matrix, one output row per tile.
+    func testConv2dInTilesAndSingleImageChunks() throws {
+        let saved = (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns)
+        defer { (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns) = saved }
+        (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns) = (30, 1)
+        try checkGradients("conv2d", tolerance: 1e-5)
+    }
     func testGroupAndLayerNorm() throws { try checkGradients("norm", tolerance: 1e-5) }
     func testSoftmax() throws { try checkGradients("softmax", tolerance: 1e-5) }
     func testAttention() throws { try checkGradients("attention", tolerance: 1e-5) }

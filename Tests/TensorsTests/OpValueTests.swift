@@ -16,6 +16,15 @@ final class OpValueTests: XCTestCase {
     }
 
     func testConv2d() throws { try checkValues("conv2d", tolerance: 1e-5) }
+
+    /// The fixtures are small enough for one column matrix per batch; a tiny budget makes
+    /// conv2d take its other paths: one image per matrix, one output row per tile.
+    func testConv2dInTilesAndSingleImageChunks() throws {
+        let saved = (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns)
+        defer { (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns) = saved }
+        (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns) = (30, 1)
+        try checkValues("conv2d", tolerance: 1e-5)
+    }
     func testGroupAndLayerNorm() throws { try checkValues("norm", tolerance: 1e-5) }
     func testSoftmax() throws { try checkValues("softmax", tolerance: 1e-6) }
     func testAttention() throws { try checkValues("attention", tolerance: 1e-5) }
