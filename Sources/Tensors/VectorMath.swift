@@ -18,7 +18,8 @@ typealias Lanes = SIMD4<Float>
 /// the exponent bits. Below -87.34, where float32 turns subnormal, it gives 0; NaN stays NaN.
 @inline(__always) func expNonPositive(_ x: Lanes) -> Lanes {
     let lo = Lanes(repeating: -87.336_54)
-    let xc = pointwiseMax(x, lo)
+    // Comparisons and selects, not pointwiseMax: that one compiles to a call per four values.
+    let xc = x.replacing(with: lo, where: x .< lo)
     // Adding 1.5 * 2^23 rounds x log2(e) to an integer n held in the low mantissa bits.
     let magic = Lanes(repeating: 12_582_912)
     let t = xc * Lanes(repeating: 1.442_695_04) + magic
@@ -53,7 +54,7 @@ func expRow(_ x: UnsafeMutablePointer<Float>, _ n: Int, mask: UnsafePointer<Floa
     let body = n & ~3
     var vmax = Lanes(repeating: -.infinity)
     var j = 0
-    while j < body { vmax = pointwiseMax(vmax, loadLanes(x + j)); j += 4 }
+    while j < body { let v = loadLanes(x + j); vmax.replace(with: v, where: vmax .< v); j += 4 }
     var m = vmax.max()
     while j < n { m = Swift.max(m, x[j]); j += 1 }
     if m == -.infinity { m = 0 }  // a fully masked row: all e^x are 0, the sum 0, the softmax NaN as in torch
