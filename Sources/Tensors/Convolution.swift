@@ -83,6 +83,7 @@ public struct Conv2dGeometry: Sendable, Equatable {
             }
         }
     }
+
     var spatial: Int { outH * outW }
     var imageSize: Int { inChannels * height * width }
 
@@ -90,8 +91,8 @@ public struct Conv2dGeometry: Sendable, Equatable {
     /// `minimumColumns` columns: small images share one matrix (one wide product runs much
     /// faster than many narrow ones at 16x16 and 8x8), a large image is split into tiles of output
     /// rows so its columns stay in cache between im2col and sgemm (one thread, 320->320 at 64x64:
-    /// 70% -> 88% of PyTorch's rate). Settable so tests can force
-    /// tiles and single-image matrices on small inputs.
+    /// 70% -> 88% of PyTorch's rate). Settable so tests can force tiles and single-image matrices
+    /// on small inputs.
     nonisolated(unsafe) static var columnBudget = 1 << 20
     nonisolated(unsafe) static var minimumColumns = 1024
 

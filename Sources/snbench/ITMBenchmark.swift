@@ -34,7 +34,7 @@ enum ITMBenchmark {
     }
 
     static func randomSD15Item(samples: Int) throws -> () throws -> Void {
-        guard let spec = UNetBenchmark.config("sd15") else { return {} }
+        guard let spec = UNetBenchmark.config("sd15") else { throw DiffusionError.invalidArgument(op: "snbench itm", message: "no sd15 config") }
         let unet = try UNet2DConditionModel(config: spec.config, weights: WeightStore(freshWithSeed: 0, origin: "random sd15"))
         var generator = RandomGenerator(seed: 2)
         let latents = try (0..<2).map { _ in try generator.normal([1, 4, spec.size, spec.size]) }

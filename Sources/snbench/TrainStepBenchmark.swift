@@ -9,7 +9,7 @@ import Training
 enum TrainStepBenchmark {
     static func run(_ arguments: [String]) throws {
         let reps = arguments.first.flatMap { Int($0) } ?? 3
-        guard let spec = UNetBenchmark.config("small") else { return }
+        guard let spec = UNetBenchmark.config("small") else { throw DiffusionError.invalidArgument(op: "snbench train", message: "no small config") }
         let c = spec.config
         let weights = try WeightStore(freshWithSeed: 0, origin: "random small")
         let unet = try UNet2DConditionModel(config: c, weights: weights)
