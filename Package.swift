@@ -19,7 +19,9 @@ let package = Package(
                 cxxSettings: [.unsafeFlags(["-std=c++17"])],
                 linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"),
                                  .linkedLibrary("boost_system"), .linkedLibrary("stdc++")]),
-        .target(name: "Tensors", dependencies: ["CBLAS", "CPNG", "CJPEG"]),
+        // The row kernels again, built for AVX-512; Tensors calls them only on a CPU that has it.
+        .target(name: "WideKernels", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CPNG", "CJPEG", "WideKernels"]),
         .target(name: "Diffusion", dependencies: ["Tensors"]),
         .target(name: "Matching", dependencies: ["Diffusion"]),
         .target(name: "Training", dependencies: ["Diffusion", "Matching"]),

@@ -46,9 +46,9 @@ struct AttentionGeometry {
                 if let lse {
                     // p = e^(s + mask - lse)
                     if let maskRow { for j in 0..<lk { row[j] += maskRow[j * maskStride] } }
-                    expShiftedRow(row, lk, shift: lse[rowBase + r])
+                    VectorUnit.expShiftedRow(row, lk, shift: lse[rowBase + r])
                 } else {
-                    let (m, sum) = expRow(row, lk, mask: maskRow, maskStride: maskStride)
+                    let (m, sum) = VectorUnit.expRow(row, lk, mask: maskRow, maskStride: maskStride)
                     saveLSE?[rowBase + r] = m + Foundation.log(sum)
                     saveInverseSum?[r] = 1 / sum
                 }
@@ -121,7 +121,7 @@ struct AttentionGeometry {
                             guard needQK, let pdp = pdp.baseAddress else { continue }
                             sgemm(false, true, m: rows, n: lk, k: dh, pg + qOff, lda: d, pv + kOff, ldb: d, pdp, ldc: lk)
                             Parallel.forEachChunk(rows, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(lk, 1))) { range in
-                                for r in range { softmaxBackwardRow(pp + r * lk, pdp + r * lk, lk) }
+                                for r in range { VectorUnit.softmaxBackwardRow(pp + r * lk, pdp + r * lk, lk) }
                             }
                             if needs[0], let pdq = pdq.baseAddress {
                                 sgemm(false, false, m: rows, n: dh, k: lk, pdp, lda: lk, pk + kOff, ldb: d,

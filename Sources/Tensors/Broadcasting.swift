@@ -20,6 +20,40 @@ func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
     }
 }
 
+/// A scalar function of two values as a type. Loops generic over it are specialised per op,
+/// so `+` compiles to a vectorised loop; a closure would stay an indirect call per element once
+/// it crosses into the thread pool.
+protocol BinaryScalarOp {
+    func callAsFunction(_ a: Float, _ b: Float) -> Float
+}
+
+struct AddOp: BinaryScalarOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
+struct SubtractOp: BinaryScalarOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
+struct MultiplyOp: BinaryScalarOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
+struct DivideOp: BinaryScalarOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
+/// a itself: a broadcasting copy.
+struct FirstOp: BinaryScalarOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a } }
+/// For the rarer ops, where a call per element does not matter.
+struct BinaryClosure: BinaryScalarOp {
+    let f: (Float, Float) -> Float
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { f(a, b) }
+}
+
+/// The same for one value: scale * x + shift is the one common enough to specialise.
+protocol UnaryScalarOp {
+    func callAsFunction(_ x: Float) -> Float
+}
+
+struct AffineOp: UnaryScalarOp {
+    let scale: Float, shift: Float
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { scale * x + shift }
+}
+
+struct UnaryClosure: UnaryScalarOp {
+    let f: (Float) -> Float
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { f(x) }
+}
+
 /// A broadcast loop reduced to its essentials: size-1 dimensions dropped and neighbours merged
 /// wherever both operands step through them contiguously, so [2,320,64,64] + [1,320,1,1]
 /// becomes [640 rows of 4096] with strides (4096, 1) and (1, 0).
@@ -59,9 +93,9 @@ struct BroadcastLoop {
 
     /// out[row * inner + j] = f(a[..], b[..]) for every element, rows split across threads. The
     /// inner run takes one of four loops (both contiguous, one side a repeated value, strided),
-    /// which the compiler vectorises once `f` is inlined.
+    /// which the compiler vectorises once `f` is a concrete op.
     @inline(__always)
-    func run(_ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ po: UnsafeMutablePointer<Float>, _ f: (Float, Float) -> Float) {
+    func run<F: BinaryScalarOp>(_ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>, _ po: UnsafeMutablePointer<Float>, _ f: F) {
         let inner = self.inner, ia = sa[sa.count - 1], ib = sb[sb.count - 1]
         Parallel.forEachChunk(rows, minimumPerChunk: Swift.max(1, 32_768 / inner)) { range in
             for row in range {
@@ -85,7 +119,7 @@ struct BroadcastLoop {
 
 /// out[i] = f(x[i]) over a whole array, split across threads for large arrays.
 @inline(__always)
-func mapScalars(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
+func mapScalars<F: UnaryScalarOp>(_ x: [Float], _ f: F) -> [Float] {
     [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
         x.withUnsafeBufferPointer { px in
             guard let px = px.baseAddress, let po = po.baseAddress else { return }
@@ -113,7 +147,7 @@ func mapChunks(_ x: [Float], _ kernel: (UnsafePointer<Float>, UnsafeMutablePoint
 
 /// out[i] = f(x[i], y[i]) over two equal-length arrays, split across threads for large arrays.
 @inline(__always)
-func zipScalars(_ x: [Float], _ y: [Float], _ f: (Float, Float) -> Float) -> [Float] {
+func zipScalars<F: BinaryScalarOp>(_ x: [Float], _ y: [Float], _ f: F) -> [Float] {
     [Float](unsafeUninitializedCapacity: x.count) { po, initialized in
         x.withUnsafeBufferPointer { px in
             y.withUnsafeBufferPointer { py in

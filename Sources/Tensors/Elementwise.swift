@@ -1,8 +1,7 @@
 /// Broadcasting binary arithmetic and comparisons, and scalar-tensor arithmetic.
 extension Tensor {
-    /// out = f(a, b) with broadcasting. Inlined into each operator so `f` is known in the loops.
-    @inline(__always)
-    static func zipBroadcast(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> (shape: [Int], scalars: [Float]) {
+    /// out = f(a, b) with broadcasting.
+    static func zipBroadcast<F: BinaryScalarOp>(_ a: Tensor, _ b: Tensor, op: String, _ f: F) throws -> (shape: [Int], scalars: [Float]) {
         if a.shape == b.shape { return (a.shape, zipScalars(a.scalars, b.scalars, f)) }
         let shape = try broadcastShape(a.shape, b.shape, op: op)
         let total = shape.reduce(1, *)
@@ -20,21 +19,21 @@ extension Tensor {
     }
 
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {
-        let (shape, out) = try zipBroadcast(a, b, op: "+", +)
+        let (shape, out) = try zipBroadcast(a, b, op: "+", AddOp())
         return result(shape: shape, scalars: out, inputs: [a, b]) { g, _ in
             [try g.sumToShape(a.shape), try g.sumToShape(b.shape)]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) throws -> Tensor {
-        let (shape, out) = try zipBroadcast(a, b, op: "-", -)
+        let (shape, out) = try zipBroadcast(a, b, op: "-", SubtractOp())
         return result(shape: shape, scalars: out, inputs: [a, b]) { g, needs in
             [try g.sumToShape(a.shape), needs[1] ? try (-g).sumToShape(b.shape) : nil]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) throws -> Tensor {
-        let (shape, out) = try zipBroadcast(a, b, op: "*", *)
+        let (shape, out) = try zipBroadcast(a, b, op: "*", MultiplyOp())
         let (ca, cb) = (a.detached(), b.detached())
         return result(shape: shape, scalars: out, inputs: [a, b]) { g, needs in
             [needs[0] ? try (g * cb).sumToShape(a.shape) : nil,
@@ -43,7 +42,7 @@ extension Tensor {
     }
 
     public static func / (a: Tensor, b: Tensor) throws -> Tensor {
-        let (shape, out) = try zipBroadcast(a, b, op: "/", /)
+        let (shape, out) = try zipBroadcast(a, b, op: "/", DivideOp())
         let (ca, cb) = (a.detached(), b.detached())
         return result(shape: shape, scalars: out, inputs: [a, b]) { g, needs in
             // d(a/b)/db = -a / b^2
@@ -55,7 +54,7 @@ extension Tensor {
     /// Elementwise power a^b.
     public func pow(_ b: Tensor) throws -> Tensor {
         let a = self
-        let (shape, out) = try Tensor.zipBroadcast(a, b, op: "pow") { Foundation_pow($0, $1) }
+        let (shape, out) = try Tensor.zipBroadcast(a, b, op: "pow", BinaryClosure { Foundation_pow($0, $1) })
         let (ca, cb) = (a.detached(), b.detached())
         let cout = Tensor(uncheckedShape: shape, scalars: out)
         return Tensor.result(shape: shape, scalars: out, inputs: [a, b]) { g, needs in
@@ -76,10 +75,10 @@ extension Tensor {
     }
 
     private static func selecting(_ a: Tensor, _ b: Tensor, op: String, _ takeA: @escaping (Float, Float) -> Bool) throws -> Tensor {
-        let (shape, out) = try zipBroadcast(a, b, op: op) { takeA($0, $1) ? $0 : $1 }
+        let (shape, out) = try zipBroadcast(a, b, op: op, BinaryClosure { takeA($0, $1) ? $0 : $1 })
         let (ca, cb) = (a.detached(), b.detached())
         return result(shape: shape, scalars: out, inputs: [a, b]) { g, needs in
-            let mask = try zipBroadcast(ca, cb, op: op) { takeA($0, $1) ? 1 : 0 }
+            let mask = try zipBroadcast(ca, cb, op: op, BinaryClosure { takeA($0, $1) ? 1 : 0 })
             let m = Tensor(uncheckedShape: mask.shape, scalars: mask.scalars)
             return [needs[0] ? try (g * m).sumToShape(a.shape) : nil,
                     needs[1] ? try (g * (1 - m)).sumToShape(b.shape) : nil]
@@ -87,8 +86,8 @@ extension Tensor {
     }
 
     /// Comparisons give 1 or 0 and carry no gradient.
-    public static func compare(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Bool) throws -> Tensor {
-        let (shape, out) = try zipBroadcast(a, b, op: op) { f($0, $1) ? 1 : 0 }
+    public static func compare(_ a: Tensor, _ b: Tensor, op: String, _ f: @escaping (Float, Float) -> Bool) throws -> Tensor {
+        let (shape, out) = try zipBroadcast(a, b, op: op, BinaryClosure { f($0, $1) ? 1 : 0 })
         return Tensor(uncheckedShape: shape, scalars: out)
     }
 
@@ -100,13 +99,13 @@ extension Tensor {
     public static func * (a: Tensor, s: Float) -> Tensor { a.affine(scale: s, shift: 0) }
     public static func * (s: Float, a: Tensor) -> Tensor { a.affine(scale: s, shift: 0) }
     public static func / (a: Tensor, s: Float) -> Tensor {
-        Tensor.result(shape: a.shape, scalars: mapScalars(a.scalars) { $0 / s }, inputs: [a]) { g, _ in [g / s] }
+        Tensor.result(shape: a.shape, scalars: mapScalars(a.scalars, UnaryClosure { $0 / s }), inputs: [a]) { g, _ in [g / s] }
     }
     public static prefix func - (a: Tensor) -> Tensor { a.affine(scale: -1, shift: 0) }
 
     /// scale * x + shift.
     public func affine(scale: Float, shift: Float) -> Tensor {
-        let out = mapScalars(scalars) { scale * $0 + shift }
+        let out = mapScalars(scalars, AffineOp(scale: scale, shift: shift))
         return Tensor.result(shape: shape, scalars: out, inputs: [self]) { g, _ in [g * scale] }
     }
 }

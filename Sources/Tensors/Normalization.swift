@@ -195,7 +195,7 @@ extension Tensor {
             if inner == 1 {
                 // Rows are contiguous: the vectorised kernel, rows split across threads.
                 Parallel.forEachChunk(outer, minimumPerChunk: Swift.max(1, 16_384 / n)) { rows in
-                    for o in rows { softmaxRow(py + o * n, n) }
+                    for o in rows { VectorUnit.softmaxRow(py + o * n, n) }
                 }
                 return
             }

@@ -139,7 +139,7 @@ extension Tensor {
         let out = [Float](unsafeUninitializedCapacity: total) { po, initialized in
             scalars.withUnsafeBufferPointer { px in
                 guard total > 0, let px = px.baseAddress, let po = po.baseAddress else { return }
-                loop.run(px, px, po) { x, _ in x }
+                loop.run(px, px, po, FirstOp())
             }
             initialized = total
         }

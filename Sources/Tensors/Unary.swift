@@ -4,20 +4,25 @@ import Foundation
 extension Tensor {
     /// y = f(x) with dy/dx = df(x, y), evaluated in the backward pass.
     @inline(__always)
-    func unary(_ f: (Float) -> Float, derivative df: @escaping (Float, Float) -> Float) -> Tensor {
-        unary(values: mapScalars(scalars, f), derivative: df)
+    func unary(_ f: @escaping (Float) -> Float, derivative df: @escaping (Float, Float) -> Float) -> Tensor {
+        unary(values: mapScalars(scalars, UnaryClosure(f: f)), derivative: df)
     }
 
     /// The same with y already computed (by a vector kernel).
     func unary(values out: [Float], derivative df: @escaping (Float, Float) -> Float) -> Tensor {
+        unary(values: out) { x, y, g, dx, n in for i in 0..<n { dx[i] = g[i] * df(x[i], y[i]) } }
+    }
+
+    /// With the backward as a row kernel too: `gradient(x, y, g, dx, n)` writes dx = g f'(x) for n values.
+    func unary(values out: [Float], gradient: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                                         UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
         let x = scalars
         return Tensor.result(shape: shape, scalars: out, inputs: [self]) { g, _ in
-            // dx = g * f'(x), with f' given x and y = f(x).
             let d = [Float](unsafeUninitializedCapacity: x.count) { pd, initialized in
                 x.withUnsafeBufferPointer { px in out.withUnsafeBufferPointer { py in g.scalars.withUnsafeBufferPointer { pg in
                     guard let px = px.baseAddress, let py = py.baseAddress, let pg = pg.baseAddress, let pd = pd.baseAddress else { return }
-                    Parallel.forEachChunk(x.count, minimumPerChunk: 32_768) { range in
-                        for i in range { (pd + i).initialize(to: pg[i] * df(px[i], py[i])) }
+                    Parallel.forEachChunk(x.count, minimumPerChunk: 32_768) { r in
+                        gradient(px + r.lowerBound, py + r.lowerBound, pg + r.lowerBound, pd + r.lowerBound, r.count)
                     }
                 }}}
                 initialized = x.count
@@ -41,19 +46,13 @@ extension Tensor {
 
     /// SiLU: x * sigmoid(x)
     public func silu() -> Tensor {
-        unary(values: mapChunks(scalars, siluRow)) { x, _ in
-            let s = sigmoidScalar(x)
-            return s * (1 + x * (1 - s))
-        }
+        unary(values: mapChunks(scalars, VectorUnit.siluRow), gradient: { x, _, g, dx, n in VectorUnit.siluGradientRow(x, g, dx, n) })
     }
 
-    /// GELU with the exact erf: x/2 (1 + erf(x/sqrt 2)); PyTorch's default.
+    /// GELU with erf: x/2 (1 + erf(x/sqrt 2)); PyTorch's default, with erf computed as PyTorch's
+    /// vectorised CPU kernel does.
     public func gelu() -> Tensor {
-        unary({ 0.5 * $0 * (1 + Foundation.erf($0 * Float(0.5).squareRoot())) }) { x, _ in
-            let cdf = 0.5 * (1 + Foundation.erf(x * Float(0.5).squareRoot()))
-            let pdf = Foundation.exp(-0.5 * x * x) / Float(2 * Float.pi).squareRoot()
-            return cdf + x * pdf
-        }
+        unary(values: mapChunks(scalars, VectorUnit.geluRow), gradient: { x, _, g, dx, n in VectorUnit.geluGradientRow(x, g, dx, n) })
     }
 
     /// CLIP's quick_gelu: x * sigmoid(1.702 x)
