@@ -28,13 +28,14 @@ struct AttentionGeometry {
     func scores(
         _ s: UnsafeMutablePointer<Float>, b: Int, h: Int, r0: Int, rows: Int,
         _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ mask: UnsafePointer<Float>?,
-        lse: UnsafePointer<Float>?, saveLSE: UnsafeMutablePointer<Float>?, saveInverseSum: UnsafeMutablePointer<Float>? = nil
+        lse: UnsafePointer<Float>?, saveLSE: UnsafeMutablePointer<Float>?, saveInverseSum: UnsafeMutablePointer<Float>? = nil,
+        parallelRows: Bool
     ) {
         let d = width
         sgemm(false, true, m: rows, n: lk, k: dh, q + (b * lq + r0) * d + h * dh, lda: d,
               k + b * lk * d + h * dh, ldb: d, s, ldc: lk, alpha: scale)
         let rowBase = (b * heads + h) * lq + r0
-        Parallel.forEachChunk(rows, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(lk, 1))) { range in
+        forEachRowChunk(rows, parallel: parallelRows) { range in
             for r in range {
                 let row = s + r * lk
                 var maskRow: UnsafePointer<Float>? = nil
@@ -56,35 +57,66 @@ struct AttentionGeometry {
         }
     }
 
+    /// Rows of one block, split across threads unless whole (batch, head) pairs already are.
+    @inline(__always)
+    func forEachRowChunk(_ rows: Int, parallel: Bool, _ body: (Range<Int>) -> Void) {
+        if parallel {
+            Parallel.forEachChunk(rows, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(lk, 1)), body)
+        } else {
+            body(0..<rows)
+        }
+    }
+
+    /// Calls `body(b, h, parallelRows)` for every (batch, head) pair. With at least two pairs
+    /// per thread, each thread takes whole pairs and runs its gemms on one BLAS thread: no
+    /// hand-offs between threads inside a pair, where small heads (8 x 1024 scores a row) made
+    /// three per block. Otherwise (one large head, say) BLAS and the row loops share the
+    /// threads inside each block. `scratch` is called once per thread for its buffers. Either
+    /// way each pair is computed by the same sequence of operations, so results do not depend
+    /// on the split.
+    func forEachPair<Scratch>(_ scratch: () -> Scratch, _ body: (Int, Int, inout Scratch, Bool) -> Void) {
+        let pairs = batch * heads
+        guard Parallel.threads > 1, pairs >= 2 * Parallel.threads else {
+            var buffers = scratch()
+            for pair in 0..<pairs { body(pair / heads, pair % heads, &buffers, true) }
+            return
+        }
+        withSingleThreadedBLAS {
+            Parallel.forEachChunk(pairs, minimumPerChunk: 1) { range in
+                var buffers = scratch()
+                for pair in range { body(pair / heads, pair % heads, &buffers, false) }
+            }
+        }
+    }
+
     /// out [B,Lq,D] and the log-sum-exp of every score row [B,heads,Lq].
     func forward(_ q: [Float], _ k: [Float], _ v: [Float], _ mask: [Float]?) -> (out: [Float], lse: [Float]) {
         var out = [Float](repeating: 0, count: batch * lq * width)
         var lse = [Float](repeating: 0, count: batch * heads * lq)
-        let rowsPerBlock = blockRows
-        var block = [Float](repeating: 0, count: rowsPerBlock * lk)
-        var inverseSums = [Float](repeating: 0, count: rowsPerBlock)
+        let rowsPerBlock = blockRows, lk = self.lk
         let d = width
         q.withUnsafeBufferPointer { pq in k.withUnsafeBufferPointer { pk in v.withUnsafeBufferPointer { pv in
         out.withUnsafeMutableBufferPointer { po in lse.withUnsafeMutableBufferPointer { pl in
-        block.withUnsafeMutableBufferPointer { ps in inverseSums.withUnsafeMutableBufferPointer { pi in
             guard let pq = pq.baseAddress, let pk = pk.baseAddress, let pv = pv.baseAddress,
-                  let po = po.baseAddress, let pl = pl.baseAddress, let ps = ps.baseAddress, let pi = pi.baseAddress else { return }
+                  let po = po.baseAddress, let pl = pl.baseAddress else { return }
             withOptionalPointer(mask) { pm in
-                for b in 0..<batch {
-                    for h in 0..<heads {
+                forEachPair({ (block: [Float](repeating: 0, count: rowsPerBlock * lk), inverseSums: [Float](repeating: 0, count: rowsPerBlock)) }) { b, h, buffers, parallelRows in
+                    buffers.block.withUnsafeMutableBufferPointer { ps in buffers.inverseSums.withUnsafeMutableBufferPointer { pi in
+                        guard let ps = ps.baseAddress, let pi = pi.baseAddress else { return }
                         for r0 in stride(from: 0, to: lq, by: rowsPerBlock) {
                             let rows = Swift.min(rowsPerBlock, lq - r0)
-                            scores(ps, b: b, h: h, r0: r0, rows: rows, pq, pk, pm, lse: nil, saveLSE: pl, saveInverseSum: pi)
+                            scores(ps, b: b, h: h, r0: r0, rows: rows, pq, pk, pm, lse: nil, saveLSE: pl, saveInverseSum: pi,
+                                   parallelRows: parallelRows)
                             // Unnormalised e^(s - max) times v, then each output row over its sum:
                             // dh values a row instead of Lk.
                             let o = po + (b * lq + r0) * d + h * dh
                             sgemm(false, false, m: rows, n: dh, k: lk, ps, lda: lk, pv + b * lk * d + h * dh, ldb: d, o, ldc: d)
                             for r in 0..<rows { scaleRow(o + r * d, dh, by: pi[r]) }
                         }
-                    }
+                    }}
                 }
             }
-        }}}}}}}
+        }}}}}
         return (out, lse)
     }
 
@@ -97,30 +129,28 @@ struct AttentionGeometry {
         var dq = [Float](repeating: 0, count: needs[0] ? q.count : 0)
         var dk = [Float](repeating: 0, count: needs[1] ? k.count : 0)
         var dv = [Float](repeating: 0, count: needs[2] ? v.count : 0)
-        let rowsPerBlock = blockRows
-        var p = [Float](repeating: 0, count: rowsPerBlock * lk)
-        var dp = [Float](repeating: 0, count: needQK ? rowsPerBlock * lk : 0)
+        let rowsPerBlock = blockRows, lk = self.lk
         g.withUnsafeBufferPointer { pg in q.withUnsafeBufferPointer { pq in k.withUnsafeBufferPointer { pk in
         v.withUnsafeBufferPointer { pv in lse.withUnsafeBufferPointer { pl in
-        p.withUnsafeMutableBufferPointer { pp in dp.withUnsafeMutableBufferPointer { pdp in
         dq.withUnsafeMutableBufferPointer { pdq in dk.withUnsafeMutableBufferPointer { pdk in dv.withUnsafeMutableBufferPointer { pdv in
             guard let pg = pg.baseAddress, let pq = pq.baseAddress, let pk = pk.baseAddress, let pv = pv.baseAddress,
-                  let pl = pl.baseAddress, let pp = pp.baseAddress else { return }
+                  let pl = pl.baseAddress else { return }
             withOptionalPointer(mask) { pm in
-                for b in 0..<batch {
-                    for h in 0..<heads {
+                forEachPair({ (p: [Float](repeating: 0, count: rowsPerBlock * lk), dp: [Float](repeating: 0, count: needQK ? rowsPerBlock * lk : 0)) }) { b, h, buffers, parallelRows in
+                    buffers.p.withUnsafeMutableBufferPointer { pp in buffers.dp.withUnsafeMutableBufferPointer { pdp in
+                        guard let pp = pp.baseAddress else { return }
                         let kOff = b * lk * d + h * dh
                         for r0 in stride(from: 0, to: lq, by: rowsPerBlock) {
                             let rows = Swift.min(rowsPerBlock, lq - r0)
                             let qOff = (b * lq + r0) * d + h * dh
-                            scores(pp, b: b, h: h, r0: r0, rows: rows, pq, pk, pm, lse: pl, saveLSE: nil)
+                            scores(pp, b: b, h: h, r0: r0, rows: rows, pq, pk, pm, lse: pl, saveLSE: nil, parallelRows: parallelRows)
                             if needs[2], let pdv = pdv.baseAddress {  // an empty array's base address is not nil
                                 sgemm(true, false, m: lk, n: dh, k: rows, pp, lda: lk, pg + qOff, ldb: d,
                                       pdv + kOff, ldc: d, beta: 1)
                             }
                             guard needQK, let pdp = pdp.baseAddress else { continue }
                             sgemm(false, true, m: rows, n: lk, k: dh, pg + qOff, lda: d, pv + kOff, ldb: d, pdp, ldc: lk)
-                            Parallel.forEachChunk(rows, minimumPerChunk: Swift.max(1, 16_384 / Swift.max(lk, 1))) { range in
+                            forEachRowChunk(rows, parallel: parallelRows) { range in
                                 for r in range { VectorUnit.softmaxBackwardRow(pp + r * lk, pdp + r * lk, lk) }
                             }
                             if needs[0], let pdq = pdq.baseAddress {
@@ -132,10 +162,10 @@ struct AttentionGeometry {
                                       pdk + kOff, ldc: d, alpha: scale, beta: 1)
                             }
                         }
-                    }
+                    }}
                 }
             }
-        }}}}}}}}}}
+        }}}}}}}}
         return [
             needs[0] ? Tensor(uncheckedShape: [batch, lq, d], scalars: dq) : nil,
             needs[1] ? Tensor(uncheckedShape: [batch, lk, d], scalars: dk) : nil,

@@ -18,6 +18,16 @@ func sgemm(
         beta, c, Int32(n))
 }
 
+/// Runs `body` with OpenBLAS on one thread, for callers that split their gemms across threads
+/// themselves (OpenBLAS takes concurrent calls; each then runs in its caller's thread).
+func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+    let saved = openblas_get_num_threads()
+    guard saved > 1 else { return try body() }
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(saved) }
+    return try body()
+}
+
 /// The same with explicit leading dimensions, to multiply sub-matrices in place (a head's
 /// columns inside [B,L,D], a block of rows, a slice of output columns).
 @inline(__always)
