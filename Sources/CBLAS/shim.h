@@ -1,5 +1,6 @@
 #include <cblas.h>
 #include <stdio.h>
+#include <malloc.h>  /* mallopt: Tensors' allocator policy; this is its one C shim */
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

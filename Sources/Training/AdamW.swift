@@ -32,8 +32,9 @@ public final class AdamW {
         let stepSize = Float(Double(lr) / bias1), bias2Root = Float(bias2.squareRoot())
         for (name, p) in parameters {
             guard let grad = p.grad else { continue }
-            var m = firstMoments[name] ?? [Float](repeating: 0, count: p.value.count)
-            var v = secondMoments[name] ?? [Float](repeating: 0, count: p.value.count)
+            // Taken out of the dictionaries, so the updates below do not copy them first.
+            var m = firstMoments.removeValue(forKey: name) ?? [Float](repeating: 0, count: p.value.count)
+            var v = secondMoments.removeValue(forKey: name) ?? [Float](repeating: 0, count: p.value.count)
             var w = p.value.scalars
             let g = grad.scalars
             for i in 0..<w.count {

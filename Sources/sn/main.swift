@@ -8,6 +8,7 @@ import Tensors
 // First, before any BLAS call: when OpenBLAS fell back to a generic kernel on a CPU that has a
 // fast one, re-execute once on the fast kernel (the kernel is chosen when the library loads).
 BLASKernel.relaunchOnFastestKernel()
+Allocator.keepFreedMemory()
 
 let version = "0.1.0"
 

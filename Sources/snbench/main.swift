@@ -20,6 +20,7 @@ if arguments.first == "--blas-core" {
 }
 // Same start as sn: run on the kernel sn would run on.
 BLASKernel.relaunchOnFastestKernel()
+Allocator.keepFreedMemory()
 if arguments.first == "--blas-summary" {
     print(BLASKernel.summary)
     exit(0)
