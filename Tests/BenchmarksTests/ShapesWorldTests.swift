@@ -188,6 +188,34 @@ final class ShapesWorldTests: XCTestCase {
         }
     }
 
+    /// The probes: swap_attribute exchanges the two named colours (same words, other binding);
+    /// replace_colour changes one named colour to one the scene lacks (other words).
+    func testSwapAndColourReplacementProbes() throws {
+        guard case let .aro(_, swaps) = try world.swapDataset(.attributes, count: 10).task,
+              case let .aro(_, replacements) = try world.colourReplacementDataset(count: 10).task else { return XCTFail() }
+        for item in swaps {
+            XCTAssertEqual(item.captions[0].split(separator: " ").sorted(), item.captions[1].split(separator: " ").sorted())
+            XCTAssertEqual(try scene(item.image).truth(of: try XCTUnwrap(CaptionMeaning.parse(item.captions[1]))), .isTrue)
+            XCTAssertEqual(try scene(item.image).truth(of: try XCTUnwrap(CaptionMeaning.parse(item.captions[0]))), .isFalse)
+        }
+        for item in replacements {
+            let s = try scene(item.image)
+            XCTAssertEqual(s.truth(of: try XCTUnwrap(CaptionMeaning.parse(item.captions[1]))), .isTrue, item.captions[1])
+            XCTAssertEqual(s.truth(of: try XCTUnwrap(CaptionMeaning.parse(item.captions[0]))), .isFalse, item.captions[0])
+            let (negative, positive) = (item.captions[0].split(separator: " "), item.captions[1].split(separator: " "))
+            let changed = zip(negative, positive).filter { $0 != $1 && !["a", "an"].contains($0) }  // "a red" -> "an orange"
+            XCTAssertEqual(negative.count, positive.count)
+            XCTAssertEqual(changed.count, 1, "\(item.captions)")
+            let colours = Set(ShapeColor.allCases.map(\.rawValue))
+            for (new, old) in changed {
+                XCTAssertTrue(colours.contains(String(new)) && colours.contains(String(old)))
+                XCTAssertFalse(s.objects.contains { $0.color.rawValue == new }, "\(new) is in the scene")
+            }
+        }
+        guard case let .aro(_, again) = try world.colourReplacementDataset(count: 10).task else { return XCTFail() }
+        XCTAssertEqual(again, replacements)
+    }
+
     func testRetrievalCaptionsAreUnique() throws {
         let r = try world.retrieval(count: 25)
         XCTAssertEqual(r.images.count, 25)

@@ -115,19 +115,21 @@ public enum BenchmarkBuiltins {
         Builtin("shapes_world", [.init("task", .string), .init("count", .int, default: .number(100)), .init("seed", .int, default: .number(0)),
                                  .init("size", .int, default: .number(32)), .init("out", .optional(.string), default: .noValue)],
                 returns: "dataset",
-                doc: "ShapesWorld items of a task (\(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")), or the text-retrieval probes swap_attribute, swap_relation, swap_object), deterministic by seed; out: also writes them in the real benchmark's format.") { args, ctx in
+                doc: "ShapesWorld items of a task (\(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")), or the text-retrieval probes swap_attribute, swap_relation, swap_object, replace_colour), deterministic by seed; out: also writes them in the real benchmark's format.") { args, ctx in
             let taskName = try args.string("task")
             let count = try args.int("count")
             guard count >= 1 else { throw ArgumentError(parameter: "count", "shapes_world: count must be >= 1, got \(count)") }
+            let world = try ShapesWorld(ShapesWorldConfig(seed: try ModelBuiltins.seed(args), imageSize: try args.int("size")))
             if taskName.hasPrefix("swap_"), let kind = CaptionSwap(rawValue: String(taskName.dropFirst(5))) {
-                let world = try ShapesWorld(ShapesWorldConfig(seed: try ModelBuiltins.seed(args), imageSize: try args.int("size")))
                 return .host(DatasetValue(try world.swapDataset(kind, count: count)))
+            }
+            if taskName == "replace_colour" {
+                return .host(DatasetValue(try world.colourReplacementDataset(count: count)))
             }
             guard let task = ShapesWorldTask(rawValue: taskName) else {
                 throw ArgumentError(parameter: "task", "shapes_world: task must be one of \(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(taskName)\"")
             }
             try ctx.checkSize(count, "ShapesWorld items")
-            let world = try ShapesWorld(ShapesWorldConfig(seed: try ModelBuiltins.seed(args), imageSize: try args.int("size")))
             if let out = try args.optionalString("out") { try world.write(task, count: count, to: ctx.interpreter.resolvePath(out)) }
             return .host(DatasetValue(try world.dataset(task, count: count)))
         },
