@@ -6,11 +6,14 @@ typealias Lanes = SIMD4<Float>
 /// Which build of the row kernels runs: WideKernels' AVX-512 one when the CPU and OS support
 /// it, else Tensors' own four-lane one (VectorMath.swift is the source of both).
 enum VectorUnit {
-    /// Settable so tests can run both builds on the same machine.
-    nonisolated(unsafe) static var wide: Bool = {
+    /// Whether this CPU and OS can run the AVX-512 build (F, BW, DQ and VL: skylake-avx512).
+    static let wideAvailable: Bool = {
         let f = BLASKernel.CPUFeatures.current
         return f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl
     }()
+
+    /// Settable so tests can run both builds on the same machine.
+    nonisolated(unsafe) static var wide = wideAvailable
 
     static func expRow(_ x: UnsafeMutablePointer<Float>, _ n: Int, mask: UnsafePointer<Float>?, maskStride: Int) -> (max: Float, sum: Float) {
         wide ? Wide.expRow(x, n, mask: mask, maskStride: maskStride) : Tensors.expRow(x, n, mask: mask, maskStride: maskStride)

@@ -6,8 +6,7 @@ import XCTest
 func forEachVectorUnit(_ body: (_ wide: Bool) throws -> Void) throws {
     let saved = VectorUnit.wide
     defer { VectorUnit.wide = saved }
-    let f = BLASKernel.CPUFeatures.current
-    for wide in [false, true] where !wide || (f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl) {
+    for wide in [false, true] where !wide || VectorUnit.wideAvailable {
         VectorUnit.wide = wide
         try body(wide)
     }
