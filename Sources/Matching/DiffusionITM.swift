@@ -1,4 +1,5 @@
 import Diffusion
+import Synchronization
 import Tensors
 
 /// DiffusionITM (Krojer et al., 2023): how well each caption explains an image, measured by
@@ -34,6 +35,8 @@ public enum DiffusionITM {
     /// At each timestep t_k every candidate sees the same x_t = sqrt(abar) z0 + sqrt(1-abar) e_k;
     /// all (timestep, caption) pairs, the empty caption counted once per timestep, go through the
     /// model in batches of at most `batchSize`, so the unconditional pass is never repeated per caption.
+    /// The batches run side by side, one per thread (`forEachIndependent`); `predict` must be
+    /// safe to call from several threads at once, as the UNet is.
     public static func errors(
         latent z0: Tensor, contexts: Tensor, unconditionalContext: Tensor?,
         timesteps: [Int], noise: Tensor, alphasCumprod: [Float],
@@ -58,25 +61,35 @@ public enum DiffusionITM {
         let n = contexts.shape[0], total = candidates.shape[0], steps = timesteps.count
         var cond = [Float](repeating: 0, count: n * steps), uncond = [Float](repeating: 0, count: steps)
         // Pair p is timestep k = p / total with candidate c = p % total. Batching pairs rather
-        // than one timestep's candidates keeps batches full when there are only a few captions.
+        // than one timestep's candidates keeps batches full when there are only a few captions;
+        // batches differ in size by at most one, so the threads that take them finish together.
         let flatNoise = try noise.reshaped([steps, latentShape.reduce(1, *)])
         let flatContexts = try candidates.reshaped([total, candidates.shape[1] * candidates.shape[2]])
-        var start = 0
-        while start < steps * total {
-            let end = Swift.min(steps * total, start + Swift.max(1, batchSize))
-            let ks = (start..<end).map { $0 / total }, cs = (start..<end).map { $0 % total }
-            let batch = [end - start]
+        let pairs = steps * total, batches = (pairs + Swift.max(1, batchSize) - 1) / Swift.max(1, batchSize)
+        let errors = Mutex([[Float]](repeating: [], count: batches))
+        var finishedPairs = 0
+        try forEachIndependent(batches, { b in
+            let pairRange = (pairs * b / batches)..<(pairs * (b + 1) / batches)
+            let ks = pairRange.map { $0 / total }, cs = pairRange.map { $0 % total }
+            let batch = [pairRange.count]
             let e = try Tensor.embedding(flatNoise, ids: ks, idsShape: batch).reshaped(batch + latentShape)
             let xt = try NoiseSchedule.addNoise(try z0.broadcast(to: batch + latentShape), noise: e,
                                                 timesteps: ks.map { timesteps[$0] }, alphasCumprod: alphasCumprod)
             let ctx = try Tensor.embedding(flatContexts, ids: cs, idsShape: batch).reshaped(batch + Array(candidates.shape.dropFirst()))
             let eps = try predict(xt, Tensor(ks.map { Float(timesteps[$0]) }), ctx)
-            for (j, err) in try rowErrors(e, eps, norm: norm).enumerated() {
-                let (k, c) = (ks[j], cs[j])
-                if c < n { cond[c * steps + k] = err } else { uncond[k] = err }
+            let batchErrors = try rowErrors(e, eps, norm: norm)
+            errors.withLock { $0[b] = batchErrors }
+        }, done: { b in
+            finishedPairs += pairs * (b + 1) / batches - pairs * b / batches
+            try progress?(finishedPairs / total, steps)
+        })
+        errors.withLock { errors in
+            for (b, batchErrors) in errors.enumerated() {
+                for (j, err) in batchErrors.enumerated() {
+                    let p = pairs * b / batches + j, k = p / total, c = p % total
+                    if c < n { cond[c * steps + k] = err } else { uncond[k] = err }
+                }
             }
-            if end / total > start / total { try progress?(end / total, steps) }
-            start = end
         }
         return (Tensor(uncheckedScalars: cond, shape: [n, steps]),
                 unconditionalContext == nil ? nil : Tensor(uncheckedScalars: uncond, shape: [steps]))

@@ -3,7 +3,8 @@ import Matching
 import Tensors
 
 /// `snbench itm MODEL|sd15 [samples] [reps]`: DiffusionITM on one Winoground-style item (2 images
-/// x 2 captions, conditional and unconditional errors at `samples` grid timesteps, batches of 16),
+/// x 2 captions, conditional and unconditional errors at `samples` grid timesteps, the default
+/// batch size),
 /// the Swift side of `scripts/bench_unet.py itm`. MODEL is a diffusers folder (images and captions
 /// go through its VAE/text encoder); `sd15` is Stable Diffusion 1.5's UNet with random weights on
 /// random 4x32x32 latents and random 77x768 caption states. Prints
@@ -25,7 +26,6 @@ enum ITMBenchmark {
         let model = try StableDiffusion.load(from: path)
         var settings = MatchSettings()
         settings.samples = samples
-        settings.batchSize = 16
         let matcher = ImageTextMatcher(model: model, settings: settings)
         let size = model.unet.config.sampleSize.map { $0[0] * model.vaeScaleFactor } ?? 32
         var generator = RandomGenerator(seed: 2)
@@ -46,7 +46,7 @@ enum ITMBenchmark {
                 for z0 in latents {
                     _ = try DiffusionITM.errors(latent: z0, contexts: contexts, unconditionalContext: empty,
                                                 timesteps: DiffusionITM.gridTimesteps(samples: samples), noise: noise,
-                                                alphasCumprod: alphasCumprod, batchSize: 16) { x, t, c in
+                                                alphasCumprod: alphasCumprod, batchSize: MatchSettings().batchSize) { x, t, c in
                         try unet(x, timestep: t, encoderHiddenStates: c)
                     }
                 }

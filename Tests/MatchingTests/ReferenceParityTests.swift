@@ -3,7 +3,7 @@ import XCTest
 import Diffusion
 import Matching
 @testable import Training
-import Tensors
+@testable import Tensors
 
 /// DiffusionITM and the losses on the tiny SD-1.x model against the PyTorch re-implementation of
 /// the original diffusion-itm loop and PyTorch autograd: scripts/make_fixtures.py
@@ -69,6 +69,28 @@ final class ReferenceParityTests: XCTestCase {
             // Image scores are differences of nearby errors: compare at the errors' scale.
             let scale = cond.scalars.map(abs).max() ?? 1
             for (a, b) in zip(ourImage, imageScores.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4 * scale, "\(name) image scores") }
+        }
+    }
+
+    /// The batches of a comparison run one per thread: the errors must not depend on how many.
+    func testDiffusionITMGivesTheSameBitsOnAnyThreadCount() throws {
+        let m = try load("sd1-tiny")
+        let ref = try reference("sd1-tiny-itm")
+        guard let latents = ref["latents"], let noise = ref["noise"] else { return XCTFail("incomplete reference") }
+        let contexts = try m.text(ids(ref["caption_ids"])), empty = try m.text(ids(ref["empty_ids"]))
+        func run() throws -> [Float] {
+            let (c, u) = try DiffusionITM.errors(latent: latents.sliced(axis: 0, start: 0, end: 1), contexts: contexts,
+                                                 unconditionalContext: empty, timesteps: DiffusionITM.gridTimesteps(samples: 10),
+                                                 noise: noise, alphasCumprod: m.alphasCumprod, batchSize: 4, predict: m.predict)
+            return c.scalars + (u?.scalars ?? [])
+        }
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        Parallel.threads = 1
+        let one = try run()
+        for threads in [2, 3] {
+            Parallel.threads = threads
+            XCTAssertTrue(try run().elementsEqual(one, by: { $0.bitPattern == $1.bitPattern }), "\(threads) threads")
         }
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 @testable import Tensors
 
@@ -95,6 +96,44 @@ final class OpThreadingTests: XCTestCase {
             let y = try Tensor.conv2d(px.tensor, weight: pw.tensor, bias: bias, stride: 2, padding: 1)
             try y.backward(g)
             return [y.detached(), try XCTUnwrap(px.grad), try XCTUnwrap(pw.grad)]
+        }
+    }
+
+    /// Independent computations, each on one thread: the same bits as one after another, every
+    /// index reported once, and the first failure by index rethrown with later indices skipped.
+    func testForEachIndependent() throws {
+        let x = filled([2, 16, 20, 20], seed: 22), w = filled([16, 16, 3, 3], seed: 23)
+        let q = filled([2, 64, 32], seed: 24), k = filled([2, 48, 32], seed: 25)
+        func work(_ i: Int) throws -> [Float] {
+            let y = try Tensor.conv2d(x * Tensor(Float(i + 1)), weight: w, bias: nil, stride: 1, padding: 1).silu()
+            let a = try Tensor.attention(q * Tensor(Float(i + 1)), k, k, heads: 4)
+            return try y.groupNorm(groups: 4, weight: nil, bias: nil, eps: 1e-5).scalars + a.scalars
+        }
+        let serial = try (0..<6).map(work)
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for threads in [2, 3] {
+            Parallel.threads = threads
+            let results = Mutex([[Float]](repeating: [], count: 6))
+            var reported: [Int] = []
+            try forEachIndependent(6, { i in
+                let r = try work(i)
+                results.withLock { $0[i] = r }
+            }, done: { reported.append($0) })
+            XCTAssertEqual(reported.sorted(), Array(0..<6), "\(threads) threads")
+            results.withLock { results in
+                for i in 0..<6 {
+                    XCTAssertTrue(results[i].elementsEqual(serial[i], by: { $0.bitPattern == $1.bitPattern }), "index \(i), \(threads) threads")
+                }
+            }
+            let started = Mutex(Set<Int>())
+            XCTAssertThrowsError(try forEachIndependent(40, { i in
+                started.withLock { _ = $0.insert(i) }
+                if i == 3 || i == 5 { throw TensorError.badShape(op: "index \(i)", expected: "", got: []) }
+            })) { error in
+                XCTAssertTrue("\(error)".contains("index 3"), "\(error)")
+            }
+            XCTAssertLessThan(started.withLock { $0.count }, 40, "work stops after a failure")
         }
     }
 }
