@@ -1,8 +1,7 @@
-/// From item scores to metrics with confidence intervals. Each item contributes outcomes
-/// (1 = right, 0 = wrong) to each metric; the bootstrap resamples items, so for retrieval an
-/// image and its captions' outcomes travel together (a cluster bootstrap).
-func computeMetrics(_ p: MetricProtocol, _ items: [ItemScores], bootstrap: BootstrapSettings,
-                    macro: MacroPolicy) throws -> [MetricValue] {
+/// From item scores to metrics. Each item contributes outcomes (1 = right, 0 = wrong) to each
+/// metric; the bootstrap resamples items, so for retrieval an image and its captions' outcomes
+/// travel together (a cluster bootstrap).
+func metricStatistics(_ p: MetricProtocol, _ items: [ItemScores], macro: MacroPolicy) throws -> [MetricStatistic] {
     let names: [String]
     var outcomes: [[String: [Double]]] = []   // per item, per metric
     switch p {
@@ -30,24 +29,33 @@ func computeMetrics(_ p: MetricProtocol, _ items: [ItemScores], bootstrap: Boots
         outcomes = try retrievalOutcomes(items)
     }
 
-    var result: [MetricValue] = []
-    for name in names {
-        if name == "macro_accuracy" {
-            result.append(try macroAccuracy(items, outcomes, bootstrap: bootstrap, policy: macro))
-            continue
-        }
+    return names.map { name in
+        if name == "macro_accuracy" { return macroAccuracy(items, outcomes, policy: macro) }
         let sums = outcomes.map { ($0[name] ?? []).reduce(0, +) }
         let counts = outcomes.map { ($0[name] ?? []).count }
-        func mean(_ sample: [Int]) -> Double {
+        return MetricStatistic(name: name, count: counts.reduce(0, +)) { sample in
             var s = 0.0, c = 0
             for i in sample { s += sums[i]; c += counts[i] }
             return c == 0 ? .nan : s / Double(c)
         }
-        let all = Array(items.indices)
-        let ci = try bootstrapInterval(units: items.count, settings: bootstrap, statistic: mean)
-        result.append(MetricValue(name: name, value: mean(all), low: ci.low, high: ci.high, count: counts.reduce(0, +)))
     }
-    return result
+}
+
+/// One metric as a function of a sample of item positions (drawn with replacement), so that
+/// the bootstrap can recompute it on resamples; `count` is the number of outcomes behind it.
+struct MetricStatistic {
+    let name: String
+    let count: Int
+    let statistic: ([Int]) -> Double
+}
+
+/// Every metric of `items` with its bootstrap interval.
+func computeMetrics(_ p: MetricProtocol, _ items: [ItemScores], bootstrap: BootstrapSettings,
+                    macro: MacroPolicy) throws -> [MetricValue] {
+    try metricStatistics(p, items, macro: macro).map { m in
+        let ci = try bootstrapInterval(units: items.count, settings: bootstrap, statistic: m.statistic)
+        return MetricValue(name: m.name, value: m.statistic(Array(items.indices)), low: ci.low, high: ci.high, count: m.count)
+    }
 }
 
 private func single(_ item: ItemScores, _ op: String) throws -> ([Double], Int) {
@@ -59,24 +67,20 @@ private func single(_ item: ItemScores, _ op: String) throws -> ([Double], Int) 
 }
 
 /// The mean over groups of each group's accuracy, groups chosen by `policy` on the full set.
-private func macroAccuracy(_ items: [ItemScores], _ outcomes: [[String: [Double]]], bootstrap: BootstrapSettings,
-                           policy: MacroPolicy) throws -> MetricValue {
+private func macroAccuracy(_ items: [ItemScores], _ outcomes: [[String: [Double]]], policy: MacroPolicy) -> MetricStatistic {
     let excluded = Set(policy.excludedGroups)
     var counts: [String: Int] = [:]
     for item in items { if let g = item.group { counts[g, default: 0] += 1 } }
     let kept = Set(counts.filter { !excluded.contains($0.key) && $0.value >= policy.minimumCount }.keys)
     let groupOf: [String?] = items.map { $0.group.flatMap { kept.contains($0) ? $0 : nil } }
     let correct = outcomes.map { $0["accuracy"]?.first ?? 0 }
-    func macro(_ sample: [Int]) -> Double {
+    return MetricStatistic(name: "macro_accuracy", count: groupOf.compactMap { $0 }.count) { sample in
         var s: [String: (Double, Int)] = [:]
         for i in sample { if let g = groupOf[i] { s[g, default: (0, 0)].0 += correct[i]; s[g, default: (0, 0)].1 += 1 } }
         guard !s.isEmpty else { return .nan }
         // Sorted keys: the same sum in the same order every time, so results are bit-identical.
         return s.keys.sorted().map { s[$0].map { $0.0 / Double($0.1) } ?? 0 }.reduce(0, +) / Double(s.count)
     }
-    let ci = try bootstrapInterval(units: items.count, settings: bootstrap, statistic: macro)
-    return MetricValue(name: "macro_accuracy", value: macro(Array(items.indices)), low: ci.low, high: ci.high,
-                       count: groupOf.compactMap { $0 }.count)
 }
 
 /// Text retrieval: for each image, are its captions in the top k of scores[0]? Image retrieval:

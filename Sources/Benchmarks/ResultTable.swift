@@ -5,39 +5,78 @@ import Foundation
 /// in which they first appear in `results`; a method without a value for a column shows "–".
 public func table(_ results: [EvaluationResult], columns: [(task: String, metric: String)]? = nil,
                   percent: Bool = true, digits: Int = 1) -> String {
-    var methods: [String] = []
-    var cols: [(task: String, metric: String)] = []
     var cells: [String: MetricValue] = [:]
-    var counts: [String: Int] = [:]
-    for r in results {
-        if !methods.contains(r.method) { methods.append(r.method) }
-        for m in r.metrics {
-            if !cols.contains(where: { $0.task == r.task && $0.metric == m.name }) { cols.append((r.task, m.name)) }
-            cells["\(r.method)\u{1}\(r.task)\u{1}\(m.name)"] = m
-            counts["\(r.task)\u{1}\(m.name)"] = m.count
-        }
+    for r in results { for m in r.metrics { cells[key(r.method, r.task, m.name)] = m } }
+    return markdownTable(methods: orderedMethods(results), columns: columns ?? orderedColumns(results), counts: counts(results),
+                         cell: { cells[key($0, $1.task, $1.metric)] }, format: { interval($0, percent: percent, digits: digits, signed: false) })
+}
+
+/// The same layout for differences from `baseline` (another method's name in `results`): each
+/// cell is a method's value minus the baseline's on the same task, with a paired bootstrap
+/// interval (`pairedDifferences`), marked * when that interval excludes zero.
+public func differenceTable(_ results: [EvaluationResult], baseline: String, columns: [(task: String, metric: String)]? = nil,
+                            percent: Bool = true, digits: Int = 1) throws -> String {
+    let base = Dictionary(results.filter { $0.method == baseline }.map { ($0.task, $0) }, uniquingKeysWith: { a, _ in a })
+    guard !base.isEmpty else {
+        throw BenchmarkError.invalidArgument(op: "table", message: "no results of the baseline method '\(baseline)' (methods: \(orderedMethods(results).joined(separator: ", ")))")
     }
-    if let columns { cols = columns }
+    var cells: [String: MetricValue] = [:]
+    for r in results where r.method != baseline {
+        guard let b = base[r.task] else { continue }
+        for m in try pairedDifferences(r, from: b) { cells[key(r.method, r.task, m.name)] = m }
+    }
+    let body = markdownTable(methods: orderedMethods(results).filter { $0 != baseline }, columns: columns ?? orderedColumns(results),
+                             counts: counts(results), cell: { cells[key($0, $1.task, $1.metric)] },
+                             format: { m in
+                                 let separated = m.low > 0 || m.high < 0
+                                 return interval(m, percent: percent, digits: digits, signed: true) + (separated ? " *" : "")
+                             })
+    return body + "\nDifferences from \(baseline)\(percent ? " in points" : ""), 95% paired bootstrap intervals over the same items; * the interval excludes 0.\n"
+}
+
+private func key(_ method: String, _ task: String, _ metric: String) -> String { "\(method)\u{1}\(task)\u{1}\(metric)" }
+
+private func orderedMethods(_ results: [EvaluationResult]) -> [String] {
+    var methods: [String] = []
+    for r in results where !methods.contains(r.method) { methods.append(r.method) }
+    return methods
+}
+
+private func orderedColumns(_ results: [EvaluationResult]) -> [(task: String, metric: String)] {
+    var cols: [(task: String, metric: String)] = []
+    for r in results {
+        for m in r.metrics where !cols.contains(where: { $0.task == r.task && $0.metric == m.name }) { cols.append((r.task, m.name)) }
+    }
+    return cols
+}
+
+private func counts(_ results: [EvaluationResult]) -> [String: Int] {
+    var counts: [String: Int] = [:]
+    for r in results { for m in r.metrics { counts["\(r.task)\u{1}\(m.name)"] = m.count } }
+    return counts
+}
+
+private func interval(_ m: MetricValue, percent: Bool, digits: Int, signed: Bool) -> String {
     let scale = percent ? 100.0 : 1.0
     func number(_ x: Double) -> String {
-        x.isNaN ? "nan" : formatFixed(x * scale, digits: digits)
+        guard !x.isNaN else { return "nan" }
+        let text = formatFixed(x * scale, digits: digits)
+        return signed && !text.hasPrefix("-") && x * scale != 0 ? "+" + text : text
     }
+    return "\(number(m.value)) [\(number(m.low)), \(number(m.high))]"
+}
+
+private func markdownTable(methods: [String], columns: [(task: String, metric: String)], counts: [String: Int],
+                           cell: (String, (task: String, metric: String)) -> MetricValue?, format: (MetricValue) -> String) -> String {
     var header = ["method"]
-    for c in cols {
+    for c in columns {
         let n = counts["\(c.task)\u{1}\(c.metric)"].map { " (n=\($0))" } ?? ""
         header.append("\(c.task) \(c.metric)\(n)")
     }
     var lines = ["| " + header.map(escapeCell).joined(separator: " | ") + " |",
                  "|" + header.indices.map { $0 == 0 ? " --- " : " ---: " }.joined(separator: "|") + "|"]
     for method in methods {
-        var row = [method]
-        for c in cols {
-            if let m = cells["\(method)\u{1}\(c.task)\u{1}\(c.metric)"] {
-                row.append("\(number(m.value)) [\(number(m.low)), \(number(m.high))]")
-            } else {
-                row.append("–")
-            }
-        }
+        let row = [method] + columns.map { c in cell(method, c).map(format) ?? "–" }
         lines.append("| " + row.map(escapeCell).joined(separator: " | ") + " |")
     }
     return lines.joined(separator: "\n") + "\n"

@@ -62,8 +62,8 @@ public func forEachIndependent(_ count: Int, _ body: (Int) throws -> Void, done:
         var failures: [(index: Int, error: any Error)] = []
     }
     let state = Mutex(State())
-    try withoutActuallyEscaping(body) { body in
-        try withoutActuallyEscaping(done ?? { _ in }) { done in
+    withoutActuallyEscaping(body) { body in
+        withoutActuallyEscaping(done ?? { _ in }) { done in
             let shared = UncheckedSendable((body, done))
             withSingleThreadedBLAS {
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in

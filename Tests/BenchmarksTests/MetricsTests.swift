@@ -199,6 +199,42 @@ final class ResultFileTests: XCTestCase {
         XCTAssertThrowsError(try EvaluationResult.merge([]))
     }
 
+    func testPairedDifferencesSeparateWhatSideBySideIntervalsCannot() throws {
+        // 100 ImageCoDe-style items: the baseline is right on items 0..<40, the method on 0..<45.
+        func result(_ method: String, right: Int) throws -> EvaluationResult {
+            let items = (0..<100).map { ItemScores(index: $0, id: "\($0)", scores: [$0 < right ? [1, 0] : [0, 1]], target: [0]) }
+            return try EvaluationResult(method: method, task: "ic", protocol: .imageCoDe, totalItems: 100, items: items)
+        }
+        let base = try result("base", right: 40), tuned = try result("tuned", right: 45)
+        let (a, b) = (try XCTUnwrap(tuned.metric("image_r1")), try XCTUnwrap(base.metric("image_r1")))
+        XCTAssertLessThan(a.low, b.high, "side by side, the intervals overlap")
+        let d = try XCTUnwrap(try pairedDifferences(tuned, from: base).first)
+        XCTAssertEqual(d.value, 0.05, accuracy: 1e-12)
+        // Each resample's difference is (draws among the 5 items only the method gets right) / 100,
+        // Binomial(100, 0.05) / 100: its 2.5% quantile is 0.01 (P(X = 0) = 0.006, P(X <= 1) = 0.037)
+        // and its 97.5% quantile 0.10 (P(X <= 9) = 0.972, P(X <= 10) = 0.989).
+        XCTAssertEqual(d.low, 0.01, accuracy: 1e-12)
+        XCTAssertTrue((0.09...0.11).contains(d.high), "\(d.high)")
+
+        // Against a method right nowhere (everywhere) the difference is -X / 100 (1 - X / 100) with
+        // X ~ Binomial(100, 0.4), whose 2.5% and 97.5% quantiles are 31 and 50; one resample of
+        // the items serves both rows, so the two intervals mirror each other exactly.
+        let worst = try result("worst", right: 0), best = try result("best", right: 100)
+        XCTAssertEqual(try differenceTable([worst, best, base, base], baseline: "base"), """
+            | method | ic image_r1 (n=100) |
+            | --- | ---: |
+            | worst | -40.0 [-51.0, -30.0] * |
+            | best | +60.0 [+49.0, +70.0] * |
+
+            Differences from base in points, 95% paired bootstrap intervals over the same items; * the interval excludes 0.
+
+            """)
+        XCTAssertThrowsError(try differenceTable([base], baseline: "nobody")) { XCTAssertTrue("\($0)".contains("'nobody'"), "\($0)") }
+        var shifted = tuned
+        shifted.items[3].id = "other"
+        XCTAssertThrowsError(try pairedDifferences(shifted, from: base)) { XCTAssertTrue("\($0)".contains("item 3 ('other')"), "\($0)") }
+    }
+
     func testCSVAndMarkdownTable() throws {
         let w = [ItemScores(index: 0, id: "0", scores: [[0.9, 0.1], [0.2, 0.8]]),
                  ItemScores(index: 1, id: "1", scores: [[0.9, 0.7], [0.85, 0.8]])]

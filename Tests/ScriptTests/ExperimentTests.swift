@@ -26,14 +26,17 @@ final class ExperimentTests: XCTestCase {
         for method in ["base", "noneg", "hardneg", "softneg", "softneg_bounded", "softneg_anchored"] {
             XCTAssertTrue(r.out.contains("\n| \(method) |"), "no row for \(method)")
         }
-        // Every cell is a percentage with its interval, e.g. "33.3 [0.0, 100.0]".
+        // Two tables: the values, each cell a percentage with its interval ("33.3 [0.0, 100.0]"),
+        // then every fine-tuned model's difference from the base model ("+4.0 [-2.0, 10.0] *").
         let rows = r.out.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| method") && !$0.hasPrefix("| ---") }
-        XCTAssertEqual(rows.count, 6)
-        for row in rows {
+        XCTAssertEqual(rows.count, 6 + 5)
+        for (n, row) in rows.enumerated() {
             let cells = row.split(separator: "|").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+            let pattern = n < 6 ? #"^\d+\.\d \[\d+\.\d, \d+\.\d\]$"# : #"^[+-]?\d+\.\d \[[+-]?\d+\.\d, [+-]?\d+\.\d\]( \*)?$"#
             for cell in cells.dropFirst() {
-                XCTAssertNotNil(cell.range(of: #"^\d+\.\d \[\d+\.\d, \d+\.\d\]$"#, options: .regularExpression), "cell '\(cell)' in \(row)")
+                XCTAssertNotNil(cell.range(of: pattern, options: .regularExpression), "cell '\(cell)' in \(row)")
             }
         }
+        XCTAssertTrue(r.out.contains("Differences from base in points"), r.out)
     }
 }

@@ -212,9 +212,14 @@ public enum BenchmarkBuiltins {
             .host(ResultValue(try EvaluationResult.merge(try results(args["results"], args))))
         },
         Builtin("table", [.init("results", .any, variadic: true), .init("percent", .bool, default: .bool(true)),
-                          .init("digits", .int, default: .number(1))], returns: "string",
-                doc: "A Markdown table of results: methods as rows, task metrics as columns, with 95% intervals.") { args, _ in
-            .string(Benchmarks.table(try results(args["results"], args), percent: try args.bool("percent"), digits: try args.int("digits")))
+                          .init("digits", .int, default: .number(1)), .init("baseline", .optional(.string), default: .noValue)],
+                returns: "string",
+                doc: "A Markdown table of results: methods as rows, task metrics as columns, with 95% intervals; with baseline: a method name, each method's difference from it on the same items, with paired bootstrap intervals.") { args, _ in
+            let all = try results(args["results"], args), percent = try args.bool("percent"), digits = try args.int("digits")
+            if let baseline = try args.optionalString("baseline") {
+                return .string(try differenceTable(all, baseline: baseline, percent: percent, digits: digits))
+            }
+            return .string(Benchmarks.table(all, percent: percent, digits: digits))
         },
     ]
 }
