@@ -8,7 +8,8 @@ import Script
 public enum Runner {
     static var useColor: Bool { Terminal.stderrIsTerminal && getenv("NO_COLOR") == nil }
 
-    /// Runs source text as a script; errors go to stderr. Returns the exit status (0 or 1).
+    /// Runs source text as a script; errors go to stderr. Returns the exit status (0, 1, or
+    /// `Interrupt.terminatedExitStatus` after SIGTERM/SIGUSR1).
     /// With `showResult`, the value of a final expression is printed (for `sn -e`).
     public static func run(_ source: String, name: String, interpreter: Interpreter, showResult: Bool = false) -> Int32 {
         interpreter.width = Terminal.stdoutIsTerminal ? Terminal.width : 80
@@ -22,6 +23,7 @@ public enum Runner {
             return 0
         } catch let error as ScriptError {
             Terminal.writeError(error.rendered(color: useColor) + "\n")
+            if error.kind == .interrupted, Interrupt.termination != nil { return Interrupt.terminatedExitStatus }
         } catch {
             Terminal.writeError("error: \(error)\n")
         }

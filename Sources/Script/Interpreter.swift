@@ -149,10 +149,7 @@ public final class Interpreter {
     }
 
     func tick(_ file: SourceFile, _ start: Int, _ end: Int) throws {
-        if Interrupt.isRequested {
-            Interrupt.clear()
-            throw ScriptError.interrupted(at: span(file, start, end))
-        }
+        if Interrupt.isRequested { try Interrupt.check(at: span(file, start, end)) }
         if let max = limits.maxSteps {
             steps += 1
             if steps > max { throw ScriptError(.runtime, "stopped after \(max) steps (step limit)", at: span(file, start, end)) }

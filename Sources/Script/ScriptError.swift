@@ -28,7 +28,7 @@ public struct ScriptError: Error, CustomStringConvertible, Sendable {
         let red = color ? "\u{1B}[1;31m" : "", bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
         guard let span else { return "\(red)error:\(reset) \(bold)\(message)\(reset)" }
         let (line, column) = span.location
-        if kind == .interrupted { return "interrupted at \(span.file.name):\(line):\(column)" }
+        if kind == .interrupted { return "\(message) at \(span.file.name):\(line):\(column)" }
         let text = span.file.line(line)
         var out = "\(span.file.name):\(line):\(column): \(red)error:\(reset) \(bold)\(message)\(reset)\n"
         out += "    " + text + "\n"

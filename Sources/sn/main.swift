@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import Plotting
@@ -23,7 +26,9 @@ struct SN: ParsableCommand {
             cat file.sn | sn     run a script from stdin
             sn report file.sn -o out.md [--html] [--keep-going]
                                  run a script as a notebook and write a report
-            Exit status: 0 success, 1 script error, 2 bad usage.
+            Exit status: 0 success, 1 script error, 2 bad usage, 75 stopped by SIGTERM or
+            SIGUSR1 (a running finetune first ends its step and writes its checkpoint: run the
+            script again with resume: to continue).
             """,
         version: "\(version)\n\(BLASKernel.summary)")
 
@@ -38,6 +43,12 @@ struct SN: ParsableCommand {
 
     mutating func run() throws {
         let interpreter = Interpreter()
+        if expression != nil || script != nil || !Terminal.stdinIsTerminal {
+            stopOnTerminationSignals()
+            // A batch job's log is a file: write each printed line as it comes, not at exit, so
+            // the log shows how far a job got when it was stopped.
+            setvbuf(stdout, nil, _IOLBF, 0)
+        }
         if let expression {
             interpreter.setVariable("args", .list(([script].compactMap { $0 } + arguments).map { .string($0) }))
             throw ExitCode(Runner.run(expression, name: "<-e>", interpreter: interpreter, showResult: true))
@@ -108,6 +119,21 @@ struct Report: ParsableCommand {
         }
         print("wrote \(output)" + (failed ? " (a cell failed; see the report)" : ""))
         throw ExitCode(failed ? 1 : 0)
+    }
+}
+
+/// SIGTERM and SIGUSR1 (a batch system preempting, requeueing or warning a job before its time
+/// limit) ask a running script to stop at its next safe point: a fine-tune finishes its current
+/// step and writes its checkpoint, then `sn` exits with `Interrupt.terminatedExitStatus`. The
+/// interactive REPL keeps the default action (the signal ends it at once).
+/// SA_RESTART: a file read or write in progress when the signal lands carries on.
+func stopOnTerminationSignals() {
+    for signal in [SIGTERM, SIGUSR1] {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { Interrupt.requestTermination(signal: $0) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(signal, &action, nil)
     }
 }
 

@@ -224,6 +224,13 @@ extension TrainingBuiltins {
             try SafeTensors.write(state.tensors, metadata: state.metadata, to: checkpointPath)
         }
         if Interrupt.isRequested {
+            // A termination signal (a batch system preempting the job) ends the run here, before
+            // the model is saved or used: run again with resume: the checkpoint to continue.
+            if let signal = Interrupt.termination {
+                ctx.print("finetune: stopped by \(Interrupt.signalName(signal)) after step \(tuner.step) of \(config.steps)"
+                          + (checkpointPath.map { "; checkpoint saved to \($0)" } ?? " (no checkpoint: given, nothing saved)") + "\n")
+                try Interrupt.stopIfTerminating()
+            }
             Interrupt.clear()
             ctx.print("finetune: interrupted after step \(tuner.step) of \(config.steps)\(checkpointPath.map { "; checkpoint saved to \($0)" } ?? "")\n")
         }
