@@ -6,6 +6,7 @@ public enum BuiltinRegistry {
         ("tensors", TensorBuiltins.builtins),
         ("images and files", ImageBuiltins.builtins),
         ("files", FileBuiltins.builtins),
+        ("environment", EnvironmentBuiltins.builtins),
         ("models", ModelBuiltins.builtins + NewModelBuiltins.builtins),
         ("scoring", ScoringBuiltins.builtins),
         ("training", TrainingBuiltins.builtins),
