@@ -125,6 +125,7 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = Self.nonFinite.encoding
         return try encoder.encode(self)
     }
 
@@ -145,12 +146,19 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
         try AtomicFile.write(Array(csv().utf8), to: base + ".csv")
     }
 
+    /// A metric of no items (a shard past the end of a small dataset) is NaN, which JSON has no
+    /// number for: written as the string "nan", as the CSV writes it.
+    static let nonFinite = (encoding: JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"),
+                            decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"))
+
     public static func read(_ path: String) throws -> EvaluationResult {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw BenchmarkError.unreadableFile(file: path, message: "cannot read file")
         }
         do {
-            return try JSONDecoder().decode(EvaluationResult.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = Self.nonFinite.decoding
+            return try decoder.decode(EvaluationResult.self, from: data)
         } catch {
             throw BenchmarkError.unreadableFile(file: path, message: "not an evaluation result: \(describeDecodingError(error))")
         }
@@ -159,8 +167,10 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
     // MARK: Merging
 
     /// Joins the shard results of one run into the result an unsharded run gives: same method,
-    /// task, protocol, settings and shard count; every shard once; every item once.
-    public static func merge(_ parts: [EvaluationResult]) throws -> EvaluationResult {
+    /// task, protocol, settings and shard count; every shard once; every item once. `sources`
+    /// (file names, one per part) let the errors say where a doubled shard came from.
+    public static func merge(_ parts: [EvaluationResult], sources: [String]? = nil) throws -> EvaluationResult {
+        let names = sources.flatMap { $0.count == parts.count ? $0 : nil } ?? parts.indices.map { "result \($0 + 1) of the list" }
         guard let first = parts.first else { throw BenchmarkError.mergeConflict(message: "no shard results given") }
         for p in parts.dropFirst() {
             for (what, a, b) in [("method", p.method, first.method), ("task", p.task, first.task),
@@ -179,10 +189,7 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
             guard shards.allSatisfy({ $0.count == n }) else {
                 throw BenchmarkError.mergeConflict(message: "shard counts differ: \(shards.map(\.count))")
             }
-            let ks = shards.map(\.index).sorted()
-            guard ks == Array(0..<n) else {
-                throw BenchmarkError.mergeConflict(message: "need shards 0..<\(n) once each, got \(ks)")
-            }
+            try ShardFiles.checkComplete(zip(shards, names).map { ($0, $1) }, of: n)
         }
         var seen = Set<Int>()
         var items: [ItemScores] = []

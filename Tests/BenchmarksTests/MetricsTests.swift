@@ -186,7 +186,7 @@ final class ResultFileTests: XCTestCase {
             return try EvaluationResult(method: "m", task: "t", protocol: .winoground, totalItems: 10, shard: s,
                                         settings: settings, items: Array(all[slice ?? s.range(total: 10)]))
         }
-        XCTAssertThrowsError(try EvaluationResult.merge([part(0, 2)])) { XCTAssertTrue("\($0)".contains("shards 0..<2")) }
+        XCTAssertThrowsError(try EvaluationResult.merge([part(0, 2)])) { XCTAssertTrue("\($0)".contains("shard 1 of 2 is missing")) }
         XCTAssertThrowsError(try EvaluationResult.merge([part(0, 2), part(1, 2, settings: ["seed": "1"])])) {
             XCTAssertTrue("\($0)".contains("settings differ"))
         }

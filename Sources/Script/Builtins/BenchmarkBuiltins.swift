@@ -101,6 +101,22 @@ public enum BenchmarkBuiltins {
         }
     }
 
+    /// `shard:` as given: none, [k, n], or "auto" (from the Slurm array job's variables).
+    static func shardArgument(_ args: Arguments) throws -> Shard? {
+        switch args["shard"] {
+        case .none: return nil
+        case .string(let s):
+            guard s == Shard.autoName else {
+                throw ArgumentError(parameter: "shard", "\(args.builtin): shard must be [k, n] or \"\(Shard.autoName)\", got \"\(s)\"")
+            }
+            return try Shard.arrayTask(environment: ProcessInfo.processInfo.environment)
+        default:
+            let s = try args.ints("shard")
+            guard s.count == 2 else { throw ArgumentError(parameter: "shard", "\(args.builtin): shard must be [k, n] or \"\(Shard.autoName)\", got \(s)") }
+            return try Shard(s[0], of: s[1])
+        }
+    }
+
     public static let builtins: [Builtin] = [
         Builtin("dataset", [.init("path", .string), .init("format", .string), .init("annotations", .optional(.string), default: .noValue)],
                 returns: "dataset",
@@ -184,17 +200,13 @@ public enum BenchmarkBuiltins {
         },
         Builtin("evaluate", [.init("m", ModelBuiltins.model), .init("ds", .host("dataset")), .init("method", .optional(.string), default: .noValue)]
                 + ScoringBuiltins.settingsParameters
-                + [.init("size", .optional(.int), default: .noValue), .init("shard", .optional(.ints), default: .noValue),
+                + [.init("size", .optional(.int), default: .noValue), .init("shard", .optional(.oneOf([.ints, .string])), default: .noValue),
                    .init("resamples", .int, default: .number(1000)), .init("out", .optional(.string), default: .noValue)],
                 returns: "result",
-                doc: "Runs a benchmark with DiffusionITM under its protocol (Winoground text/image/group, ImageCoDe R@1, ARO accuracy, retrieval R@1/R@5) with bootstrap 95% CIs; shard: [k, n]; out: writes <out>.json and .csv.") { args, ctx in
+                doc: "Runs a benchmark with DiffusionITM under its protocol (Winoground text/image/group, ImageCoDe R@1, ARO accuracy, retrieval R@1/R@5) with bootstrap 95% CIs; shard: [k, n] or \"auto\" (the Slurm array task; the whole dataset outside one); out: writes <out>.json and .csv (<out>.shard-<k>-of-<n>.* for a shard, which merge_results(<out>) finds).") { args, ctx in
             let model = try ModelBuiltins.pipeline(args)
             let ds = try dataset(args, "ds")
-            var shard: Shard?
-            if let s = try args.optionalInts("shard") {
-                guard s.count == 2 else { throw ArgumentError(parameter: "shard", "evaluate: shard must be [k, n], got \(s)") }
-                shard = try Shard(s[0], of: s[1])
-            }
+            let shard = try shardArgument(args)
             let size = try args.optionalInt("size") ?? model.unet.config.sampleSize.map { $0[0] * model.vaeScaleFactor }
             var evaluation = Evaluation(matcher: ImageTextMatcher(model: model, settings: try ScoringBuiltins.settings(args)),
                                         loader: ImageLoader(size: size), method: try args.optionalString("method") ?? model.origin, shard: shard)
@@ -204,12 +216,38 @@ public enum BenchmarkBuiltins {
                 try Interrupt.check()
                 meter.update(done)
             }
-            if let out = try args.optionalString("out") { try result.write(to: ctx.interpreter.resolvePath(out)) }
+            if let out = try args.optionalString("out") { try result.write(to: ShardFiles.base(ctx.interpreter.resolvePath(out), shard: shard)) }
             return .host(ResultValue(result))
         },
-        Builtin("merge_results", [.init("results", .list)], returns: "result",
-                doc: "Joins the shard results of one evaluation (values or .json files) into the unsharded result.") { args, _ in
-            .host(ResultValue(try EvaluationResult.merge(try results(args["results"], args))))
+        Builtin("merge_results", [.init("results", .oneOf([.list, .string])), .init("out", .optional(.string), default: .noValue)], returns: "result",
+                doc: "Joins the shard results of one evaluation into the unsharded result: a list of results or .json files, or the out: name the shards were written under (finds <name>.shard-<k>-of-<n>.json and refuses a missing or doubled shard); out: writes <out>.json and .csv.") { args, ctx in
+            var parts: [EvaluationResult] = [], sources: [String] = []
+            let given: [Value]
+            if case .list(let items) = args["results"] { given = items } else { given = [args["results"]] }
+            for (i, v) in given.enumerated() {
+                guard case .string(let name) = v else {
+                    parts += try results(v, args)
+                    sources += Array(repeating: "result \(i + 1) of the list", count: parts.count - sources.count)
+                    continue
+                }
+                let path = ctx.interpreter.resolvePath(name)
+                if FileManager.default.fileExists(atPath: path) {
+                    parts.append(try EvaluationResult.read(path))
+                    sources.append(path)
+                    continue
+                }
+                for (shard, file) in try ShardFiles.find(path) {
+                    let part = try EvaluationResult.read(file)
+                    guard part.shard == shard else {
+                        throw BenchmarkError.mergeConflict(message: "\(file) is named shard \(shard.index) of \(shard.count) but holds \(part.shard.map { "shard \($0.index) of \($0.count)" } ?? "an unsharded result")")
+                    }
+                    parts.append(part)
+                    sources.append(file)
+                }
+            }
+            let merged = try EvaluationResult.merge(parts, sources: sources)
+            if let out = try args.optionalString("out") { try merged.write(to: ctx.interpreter.resolvePath(out)) }
+            return .host(ResultValue(merged))
         },
         Builtin("table", [.init("results", .any, variadic: true), .init("percent", .bool, default: .bool(true)),
                           .init("digits", .int, default: .number(1)), .init("baseline", .optional(.string), default: .noValue)],
