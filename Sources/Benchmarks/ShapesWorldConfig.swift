@@ -7,6 +7,12 @@ public struct ShapesWorldConfig: Codable, Sendable, Equatable {
     public var maxObjects: Int = 3
     /// Chance that a caption names the objects' sizes ("a large red square").
     public var sizeMentionProbability: Double = 0.25
+    /// One wording per meaning ("a red square to the left of a blue circle": no "there is", "the",
+    /// "is", and each relation's first phrase) instead of the four templates and phrase variants.
+    public var plainWording: Bool = false
+    /// Least distance between the centres of the two described objects, in canvas units: far-apart
+    /// pairs make the relation plain at 32x32. 0 leaves placement as it was.
+    public var minPairDistance: Double = 0
     /// Point samples per pixel side for antialiasing.
     public var supersample: Int = 4
     public var background: [Float] = ShapesScene.defaultBackground
@@ -19,6 +25,7 @@ public struct ShapesWorldConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case seed, imageSize = "image_size", minObjects = "min_objects", maxObjects = "max_objects"
         case sizeMentionProbability = "size_mention_probability", supersample, background
+        case plainWording = "plain_wording", minPairDistance = "min_pair_distance"
     }
 
     public init(from decoder: Decoder) throws {
@@ -30,6 +37,8 @@ public struct ShapesWorldConfig: Codable, Sendable, Equatable {
         sizeMentionProbability = try c.decodeIfPresent(Double.self, forKey: .sizeMentionProbability) ?? 0.25
         supersample = try c.decodeIfPresent(Int.self, forKey: .supersample) ?? 4
         background = try c.decodeIfPresent([Float].self, forKey: .background) ?? ShapesScene.defaultBackground
+        plainWording = try c.decodeIfPresent(Bool.self, forKey: .plainWording) ?? false
+        minPairDistance = try c.decodeIfPresent(Double.self, forKey: .minPairDistance) ?? 0
     }
 
     /// Refuses settings the generator cannot honour, naming the key.
@@ -43,6 +52,10 @@ public struct ShapesWorldConfig: Codable, Sendable, Equatable {
         }
         guard sizeMentionProbability >= 0, sizeMentionProbability <= 1 else {
             throw BenchmarkError.invalidArgument(op: "shapes_world", message: "size_mention_probability must be in [0,1], got \(sizeMentionProbability)")
+        }
+        // The farthest two objects can sit apart along one axis is 1 - 2 (large radius + border) = 0.62.
+        guard minPairDistance >= 0, minPairDistance <= 0.6 else {
+            throw BenchmarkError.invalidArgument(op: "shapes_world", message: "min_pair_distance must be in [0, 0.6] (canvas units), got \(minPairDistance)")
         }
         guard supersample >= 1, supersample <= 16 else {
             throw BenchmarkError.invalidArgument(op: "shapes_world", message: "supersample must be in 1...16, got \(supersample)")

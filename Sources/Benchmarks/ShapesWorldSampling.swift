@@ -33,8 +33,11 @@ struct ShapesWorldSampler {
             let scene = ShapesScene(objects: objects, background: config.background)
             let mentionSize = rng.uniform() < config.sizeMentionProbability
             let meaning = CaptionMeaning.relation(phrase(objects[0], mentionSize), rel, phrase(objects[1], mentionSize))
+            // Drawn even for plain wording, so the rest of the stream stays the same.
             let template = rng.pick(CaptionTemplate.allCases) ?? .bare
-            let caption = ShapesCaption(meaning: meaning, template: template, phraseVariant: rng.below(3))
+            let variant = rng.below(3)
+            let caption = config.plainWording ? ShapesCaption(meaning: meaning)
+                : ShapesCaption(meaning: meaning, template: template, phraseVariant: variant)
             guard scene.isValid, scene.truth(of: meaning) == .isTrue else { continue }
             return LabeledScene(scene: scene, caption: caption, subject: 0, object: 1)
         }
@@ -72,7 +75,7 @@ struct ShapesWorldSampler {
         for _ in 0..<100 {
             a.x = uniformInside(a, &rng)
             a.y = uniformInside(a, &rng)
-            let minAlong = a.radius + b.radius + ShapesScene.gap + 0.04
+            let minAlong = Swift.max(a.radius + b.radius + ShapesScene.gap + 0.04, config.minPairDistance)
             let along = rng.uniform(minAlong, 0.8)
             let across = rng.uniform(-0.33, 0.33) * along
             b.x = a.x + along * ux - across * uy
@@ -87,7 +90,7 @@ struct ShapesWorldSampler {
                      _ rng: inout SeededGenerator) -> Bool {
         let (ux, uy) = rel.directionToObject
         for _ in 0..<100 {
-            let minAlong = a.radius + b.radius + ShapesScene.gap + 0.04
+            let minAlong = Swift.max(a.radius + b.radius + ShapesScene.gap + 0.04, config.minPairDistance)
             let along = rng.uniform(minAlong, 0.8)
             let across = rng.uniform(-0.33, 0.33) * along
             b.x = a.x + along * ux - across * uy

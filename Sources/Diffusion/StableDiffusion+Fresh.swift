@@ -146,6 +146,27 @@ public struct DefaultModelRecipe: Codable, Sendable, Equatable {
         case tokenizer, modelMaxLength = "model_max_length", textEncoder = "text_encoder", unet, scheduler
     }
 
+    /// Sets the UNet's channels per block and which blocks (from the full resolution down) hold
+    /// cross-attention; the up blocks mirror the down blocks, as in SD.
+    public mutating func setBlocks(channels: [Int], attention: [Bool]) throws {
+        guard !channels.isEmpty, channels.count == attention.count else {
+            throw DiffusionError.invalidArgument(op: "new_model", message: "channels and attention need one entry per block, got \(channels.count) and \(attention.count)")
+        }
+        let groups = unet.normNumGroups ?? 1
+        guard channels.allSatisfy({ $0 > 0 && $0 % groups == 0 }) else {
+            throw DiffusionError.invalidArgument(op: "new_model", message: "channels must be positive multiples of \(groups) (the normalisation groups), got \(channels)")
+        }
+        let n = channels.count
+        unet.blockOutChannels = channels
+        unet.downBlockTypes = attention.map { $0 ? "CrossAttnDownBlock2D" : "DownBlock2D" }
+        unet.upBlockTypes = attention.reversed().map { $0 ? "CrossAttnUpBlock2D" : "UpBlock2D" }
+        unet.layersPerBlock = Array(repeating: unet.layersPerBlock.first ?? 1, count: n)
+        unet.onlyCrossAttention = Array(repeating: false, count: n)
+        unet.crossAttentionDim = Array(repeating: textEncoder.hiddenSize, count: n)
+        unet.transformerLayersPerBlock = Array(repeating: 1, count: n)
+        unet.attentionHeadDim = Array(repeating: unet.attentionHeadDim.first ?? 4, count: n)
+    }
+
     /// Learns the tokenizer from `captions` and builds the randomly initialised pipeline.
     public func build(captions: [String], seed: UInt64) throws -> StableDiffusion {
         let vocabulary = try tokenizer.train(captions)

@@ -224,6 +224,8 @@ public struct Arguments {
     }
 
     public func optionalInts(_ name: String) throws -> [Int]? { isNone(name) ? nil : try ints(name) }
+
+    public func optionalList(_ name: String) throws -> [Value]? { isNone(name) ? nil : try list(name) }
 }
 
 /// What a builtin can reach while it runs: the interpreter (to call functions, print, run files)

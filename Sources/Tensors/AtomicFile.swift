@@ -39,6 +39,7 @@ public enum AtomicFile {
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         guard !base.isEmpty else { throw TensorError.file(path: path, message: "not a file name") }
+        try makeDirectories(directory, for: path)
         var temporaryPath = ""
         var fd: Int32 = -1
         for _ in 0..<16 {
@@ -58,6 +59,25 @@ public enum AtomicFile {
         } catch {
             unlink(temporaryPath)
             throw error
+        }
+    }
+}
+
+extension AtomicFile {
+    /// Creates `directory` and its missing parents, as `mkdir -p`: every writer (models, plots,
+    /// results, checkpoints) treats a missing folder alike.
+    static func makeDirectories(_ directory: String, for path: String) throws {
+        guard !directory.isEmpty else { return }
+        let parts = directory.split(separator: "/")
+        for end in parts.indices {
+            let folder = (directory.hasPrefix("/") ? "/" : "") + parts[...end].joined(separator: "/")
+            if mkdir(folder, 0o755) != 0, errno != EEXIST {
+                throw TensorError.file(path: path, message: "cannot create the folder \(folder): \(errnoText())")
+            }
+        }
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw TensorError.file(path: path, message: "\(directory) is not a folder")
         }
     }
 }

@@ -84,7 +84,7 @@ public final class FineTuner {
         var rng = RandomGenerator(seed: config.seed, stream: UInt64(step))
         let examples = try sampler.indices(step: step).map { try data.example($0) }
         let images = try Tensor.cat(examples.map { try $0.image.rank == 3 ? $0.image.unsqueezed(0) : $0.image }, axis: 0)
-        let captions = examples.map(\.caption)
+        let captions = droppingCaptions(examples.map(\.caption))
         let latents = try noGrad { try model.encodeImages(images, &rng) }
         var batch = LossBatch(latents: latents, contexts: try model.encodeText(captions),
                               timesteps: try rng.integers(examples.count, in: 0..<model.alphasCumprod.count),
@@ -113,6 +113,15 @@ public final class FineTuner {
                                     comparisonError: terms.comparisonError, gradientNorm: norm)
         log.append(record)
         return record
+    }
+
+    /// Replaces each caption by "" with probability `uncondProb`, from a stream of its own so the
+    /// batch's timesteps and noise are the same whatever the probability.
+    func droppingCaptions(_ captions: [String]) -> [String] {
+        guard config.uncondProb > 0 else { return captions }
+        var rng = RandomGenerator(seed: config.seed, stream: 1 << 42 | UInt64(step))
+        let draws = rng.uniform(count: captions.count)
+        return zip(captions, draws).map { caption, u in u < config.uncondProb ? "" : caption }
     }
 
     /// HardNeg's per-batch mix: a hard-negative image, a hard-negative caption, or a random
@@ -167,8 +176,9 @@ public final class FineTuner {
             throw fail("the checkpoint has no step count")
         }
         if let configText = metadata["config"], let savedConfig = try? JSONDecoder().decode(FineTuneConfig.self, from: Data(configText.utf8)),
-           savedConfig.loss != config.loss || savedConfig.seed != config.seed || savedConfig.batchSize != config.batchSize || savedConfig.loraRank != config.loraRank {
-            throw fail("the checkpoint was made with a different loss, seed, batch or lora rank")
+           savedConfig.loss != config.loss || savedConfig.seed != config.seed || savedConfig.batchSize != config.batchSize || savedConfig.loraRank != config.loraRank
+            || savedConfig.uncondProb != config.uncondProb {
+            throw fail("the checkpoint was made with a different loss, seed, batch, lora rank or uncond_prob")
         }
         var first: [String: [Float]] = [:], second: [String: [Float]] = [:]
         for (name, p) in optimizer.parameters {

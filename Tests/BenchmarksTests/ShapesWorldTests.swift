@@ -244,6 +244,33 @@ final class ShapesWorldTests: XCTestCase {
         XCTAssertEqual(xs[1].image, xs[0].negativeImages.first)
     }
 
+    /// The simple world of the PyTorch reference: two objects, no sizes, one wording, far apart.
+    func testPlainTwoObjectWorld() throws {
+        var c = ShapesWorldConfig(seed: 7, imageSize: 32)
+        (c.minObjects, c.maxObjects) = (2, 2)
+        c.sizeMentionProbability = 0
+        c.plainWording = true
+        c.minPairDistance = 0.45
+        let plain = try ShapesWorld(c)
+        let xs = try plain.trainingExamples(count: 40)
+        for x in xs {
+            let s = try scene(x.image)
+            XCTAssertEqual(s.objects.count, 2)
+            let m = try XCTUnwrap(CaptionMeaning.parse(x.caption))
+            guard case let .relation(subject, relation, object) = m else { return XCTFail("not a relation: \(x.caption)") }
+            XCTAssertNil(subject.size)
+            XCTAssertEqual(x.caption, "\(subject.indefinite) \(relation.phrases[0]) \(object.indefinite)")
+            let (a, b) = (s.objects[0], s.objects[1])
+            XCTAssertGreaterThanOrEqual(((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot(), 0.45)
+        }
+        // The default world keeps its templates, sizes and third objects.
+        let varied = try world.trainingExamples(count: 40)
+        XCTAssertTrue(varied.contains { $0.caption.hasPrefix("there is") || $0.caption.hasPrefix("the ") })
+        XCTAssertTrue(varied.contains { (try? scene($0.image).objects.count) == 3 })
+        c.minPairDistance = 0.7
+        XCTAssertThrowsError(try ShapesWorld(c)) { XCTAssertTrue("\($0)".contains("min_pair_distance")) }
+    }
+
     func testConfigValidationAndDecodingDefaults() throws {
         var c = ShapesWorldConfig()
         c.maxObjects = 4

@@ -42,6 +42,32 @@ final class NewModelBuiltinsTests: XCTestCase {
         XCTAssertEqual(n0, 514, "no merges: the 512 byte symbols and the two special tokens")
     }
 
+    func testWordTokensAndUNetBlocks() throws {
+        let run = Run()
+        try run("""
+            caps = ["a red square above a blue circle", "a blue circle below a red square"]
+            m = new_model(caps, words: true, max_length: 12, channels: [16, 32, 32], attention: [true, true, false])
+            ids = tokenize(m, "a red square above a blue circle")
+            bpe = tokenize(new_model(caps, max_length: 12), "a red square above a blue circle")
+            n = m.tokenizer.vocab_size
+            kinds = m.unet.config.down_block_types
+            ch = m.unet.config.block_out_channels
+            """)
+        // BOS, seven words seen once or twice but one token each, EOS, then EOS padding.
+        let ids = try tensor(run, "ids").scalars
+        guard case .number(let n)? = run.interpreter.variable("n") else { return XCTFail("vocab_size is not a number") }
+        XCTAssertEqual(ids.count, 12)
+        XCTAssertEqual(ids[0], Float(n - 2))
+        XCTAssertEqual(ids[8], Float(n - 1))
+        XCTAssertTrue(ids[1...7].allSatisfy { $0 < Float(n - 2) }, "seven words, seven tokens: \(ids)")
+        XCTAssertNotEqual(try tensor(run, "bpe").scalars, ids, "merges seen once are not learned without words: true")
+        XCTAssertEqual(Printer.plain.repr(run.interpreter.variable("kinds") ?? .none),
+                       #"["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"]"#)
+        XCTAssertEqual(Printer.plain.repr(run.interpreter.variable("ch") ?? .none), "[16, 32, 32]")
+        XCTAssertTrue(scriptError(#"new_model(["a b"], channels: [30, 64, 64])"#)?.description.contains("multiples of 8") ?? false)
+        XCTAssertTrue(scriptError(#"new_model(["a b"], attention: [true])"#)?.description.contains("one entry per block") ?? false)
+    }
+
     func testArgumentErrorsNameTheArgument() throws {
         XCTAssertTrue(scriptError(#"new_model(["a b"], size: 10)"#)?.description.contains("size must be a multiple of 4") ?? false)
         XCTAssertTrue(scriptError(#"new_model(["a b"], merges: -1)"#)?.description.contains("merges must be in") ?? false)

@@ -133,9 +133,13 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertThrowsError(try SafeTensors.write(["a": Tensor([1])], dtype: .i64, to: out))
         XCTAssertEqual(try TensorsFixture.bytes(out), before, "a refused write leaves the old file")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["keep.safetensors"], "no temporary file left")
-        XCTAssertThrowsError(try SafeTensors.write(["a": Tensor([1])], to: dir + "/missing/dir/x.safetensors")) { error in
-            guard case .file(let path, _)? = error as? TensorError else { return XCTFail("\(error)") }
-            XCTAssertEqual(path, dir + "/missing/dir/x.safetensors")
+        // Missing folders are made, as `save` makes them; a folder that is a file is an error naming the path.
+        try SafeTensors.write(["a": Tensor([1])], to: dir + "/missing/dir/x.safetensors")
+        XCTAssertEqual(try SafeTensors.load(dir + "/missing/dir/x.safetensors").tensors["a"]?.scalars, [1])
+        XCTAssertThrowsError(try SafeTensors.write(["a": Tensor([1])], to: out + "/x.safetensors")) { error in
+            guard case .file(let path, let message)? = error as? TensorError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, out + "/x.safetensors")
+            XCTAssertTrue(message.contains("keep.safetensors"), message)
         }
     }
 

@@ -86,6 +86,27 @@ public enum BenchmarkBuiltins {
         }
     }
 
+    static func worldConfig(_ args: Arguments) throws -> ShapesWorldConfig {
+        var config = ShapesWorldConfig(seed: try ModelBuiltins.seed(args), imageSize: try args.int("size"))
+        if let objects = try args.optionalInts("objects") {
+            guard let lo = objects.first, let hi = objects.last, objects.count <= 2 else {
+                throw ArgumentError(parameter: "objects", "shapes_world: objects must be a count or [min, max], got \(objects)")
+            }
+            (config.minObjects, config.maxObjects) = (lo, hi)
+        }
+        config.sizeMentionProbability = try args.number("size_mentions")
+        guard (0...1).contains(config.sizeMentionProbability) else {
+            throw ArgumentError(parameter: "size_mentions", "shapes_world: size_mentions must be in [0, 1], got \(Printer.formatNumber(config.sizeMentionProbability))")
+        }
+        config.plainWording = try args.bool("plain")
+        config.minPairDistance = try args.number("separation")
+        guard (0...0.6).contains(config.minPairDistance) else {
+            throw ArgumentError(parameter: "separation", "shapes_world: separation must be in [0, 0.6] (canvas units), got \(Printer.formatNumber(config.minPairDistance))")
+        }
+        do { try config.validate() } catch { throw ArgumentError(parameter: "objects", "\(error)") }
+        return config
+    }
+
     static func readDataset(_ folder: String, format: String, annotations: String?) throws -> BenchmarkDataset {
         let name = URL(fileURLWithPath: folder).lastPathComponent
         switch format {
@@ -129,13 +150,15 @@ public enum BenchmarkBuiltins {
                                                          annotations: try args.optionalString("annotations"))))
         },
         Builtin("shapes_world", [.init("task", .string), .init("count", .int, default: .number(100)), .init("seed", .int, default: .number(0)),
-                                 .init("size", .int, default: .number(32)), .init("out", .optional(.string), default: .noValue)],
+                                 .init("size", .int, default: .number(32)), .init("out", .optional(.string), default: .noValue),
+                                 .init("objects", .optional(.ints), default: .noValue), .init("size_mentions", .number, default: .number(0.25)),
+                                 .init("plain", .bool, default: .bool(false)), .init("separation", .number, default: .number(0))],
                 returns: "dataset",
-                doc: "ShapesWorld items of a task (\(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")), or the text-retrieval probes swap_attribute, swap_relation, swap_object, replace_colour), deterministic by seed; out: also writes them in the real benchmark's format.") { args, ctx in
+                doc: "ShapesWorld items of a task (\(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")), or the text-retrieval probes swap_attribute, swap_relation, swap_object, replace_colour), deterministic by seed; out: also writes them in the real benchmark's format. The world: objects per scene (2, 3 or [min, max]; default [2, 3]), size_mentions (share of captions naming sizes), plain (one wording per meaning: \"a red square to the left of a blue circle\"), separation (least centre distance of the described pair, canvas units).") { args, ctx in
             let taskName = try args.string("task")
             let count = try args.int("count")
             guard count >= 1 else { throw ArgumentError(parameter: "count", "shapes_world: count must be >= 1, got \(count)") }
-            let world = try ShapesWorld(ShapesWorldConfig(seed: try ModelBuiltins.seed(args), imageSize: try args.int("size")))
+            let world = try ShapesWorld(try worldConfig(args))
             if taskName.hasPrefix("swap_"), let kind = CaptionSwap(rawValue: String(taskName.dropFirst(5))) {
                 return .host(DatasetValue(try world.swapDataset(kind, count: count)))
             }

@@ -170,6 +170,7 @@ extension TrainingBuiltins {
         c.negativeImageProbability = Float(try args.number("p_neg_image"))
         c.negativeCaptionProbability = Float(try args.number("p_neg_caption"))
         c.checkpointEvery = try args.int("checkpoint_every")
+        c.uncondProb = Float(try args.number("uncond_prob"))
         do { try c.validate() } catch { throw ArgumentError(parameter: "steps", "\(error)") }
         return c
     }
@@ -186,9 +187,9 @@ extension TrainingBuiltins {
          .init("warmup", .int, default: .number(0)), .init("latent", .string, default: .string("sample")),
          .init("size", .optional(.int), default: .noValue), .init("p_neg_image", .number, default: .number(0.5)),
          .init("p_neg_caption", .number, default: .number(0.25)), .init("max_grad_norm", .number, default: .number(1)),
-         .init("weight_decay", .number, default: .number(0.01))],
+         .init("weight_decay", .number, default: .number(0.01)), .init("uncond_prob", .number, default: .number(0))],
         returns: "model",
-        doc: "Fine-tunes a copy of m (m is left as it was) with noneg, hardneg, softneg, softneg_bounded or softneg_anchored; LoRA rank `lora` on the attention projections (0: the whole UNet); checkpoint/resume; Ctrl-C saves and returns. The result's .log holds both errors per step."
+        doc: "Fine-tunes a copy of m (m is left as it was) with noneg, hardneg, softneg, softneg_bounded or softneg_anchored; LoRA rank `lora` on the attention projections (0: the whole UNet); checkpoint/resume; Ctrl-C saves and returns. uncond_prob: share of captions replaced by \"\" (diffusers' proportion_empty_prompts; 0 for fine-tuning, 0.1 when training from scratch, as Stable Diffusion). The result's .log holds both errors per step."
     ) { args, ctx in
         let base = try ModelBuiltins.pipeline(args)
         let config = try config(args)
