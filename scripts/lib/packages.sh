@@ -13,18 +13,29 @@ SOFTNEG_PACKAGES=(
     tmux                     # the REPL tests drive sn through a pseudo-terminal
 )
 
+# Only for the Slurm tests and scripts/slurm/local-cluster (scripts/setup does not need them).
+SOFTNEG_CLUSTER_PACKAGES=(
+    munge                    # authentication between the Slurm daemons and clients
+    slurmctld                # the controller
+    slurmd                   # the node daemon that runs the jobs
+    slurm-client             # sbatch, squeue, scontrol, sinfo, scancel
+)
+
+# The packages of the named list (default SOFTNEG_PACKAGES) that are not installed.
 softneg_missing_packages() {
+    local -n list="${1:-SOFTNEG_PACKAGES}"
     local p
-    for p in "${SOFTNEG_PACKAGES[@]}"; do
+    for p in "${list[@]}"; do
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
             echo "$p"
         fi
     done
 }
 
+# Installs the missing packages of the named list (default SOFTNEG_PACKAGES).
 softneg_install_packages() {
     local missing
-    missing=$(softneg_missing_packages)
+    missing=$(softneg_missing_packages "${1:-SOFTNEG_PACKAGES}")
     if [ -z "$missing" ]; then
         echo "packages: all present"
         return 0
@@ -43,4 +54,9 @@ softneg_install_packages() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
     # shellcheck disable=SC2086
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing </dev/null
+}
+
+# The Slurm daemons and clients for the local test cluster.
+softneg_install_cluster_packages() {
+    softneg_install_packages SOFTNEG_CLUSTER_PACKAGES
 }
