@@ -17,7 +17,9 @@
 #   SN_CPUS       CPUs per job (default 2); sn uses that many threads
 #   SN_SBATCH     extra sbatch options for every job, e.g. "--partition=cpu --account=lab"
 #   SN_FINETUNE_TIME, SN_EVALUATE_TIME   --time limits (e.g. 4:00:00); with a limit, a fine-tune
-#                 is warned 120 s before it (--signal=B:USR1@120), checkpoints and requeues itself
+#                 is warned SN_WARN_SECONDS (default 300) before it (--signal=B:USR1@...),
+#                 checkpoints and requeues itself. Slurm sends the warning up to 60 s early or late,
+#                 so keep it above one fine-tuning step plus a minute.
 # Prints the job ids, then (with --wait) the tables.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -58,7 +60,7 @@ common=(--parsable --open-mode=append --cpus-per-task="${SN_CPUS:-2}" ${SN_SBATC
 submit() { sbatch "${common[@]}" "$@"; }
 sn_job=("$here/sn-job" "$sn" "$job_script")
 
-finetune=$(submit --job-name=table1-finetune --array="0-$((${#runs[@]} - 1))" --requeue --signal=B:USR1@120 \
+finetune=$(submit --job-name=table1-finetune --array="0-$((${#runs[@]} - 1))" --requeue --signal=B:USR1@"${SN_WARN_SECONDS:-300}" \
     ${SN_FINETUNE_TIME:+--time="$SN_FINETUNE_TIME"} --output="$work/logs/finetune-%A_%a.out" \
     "${sn_job[@]}" finetune "$mode" "$model" "$work")
 echo "fine-tunes: job $finetune, tasks 0-$((${#runs[@]} - 1)) = ${runs[*]}"
