@@ -4,7 +4,7 @@ import Tensors
 extension StableDiffusion {
     /// An independent copy: every parameter is a new `Parameter` holding the same values (and the
     /// same `requiresGrad`), LoRA adapters on the UNet included, so training the copy never changes
-    /// this pipeline. The tokenizer, scheduler, origin and verbatim files are carried over; they are
+    /// this pipeline. The tokenizer, scheduler, origin, name and verbatim files are carried over; they are
     /// immutable values. Gradients are not copied.
     public func copy() throws -> StableDiffusion {
         let unetCopy = try UNet2DConditionModel(config: unet.config, weights: Self.copiedStore(unet.weights.parameters, origin: unet.weights.origin))
@@ -18,8 +18,10 @@ extension StableDiffusion {
         Self.copyGradientFlags(from: unet.weights.parameters, to: unetCopy.weights.parameters)
         Self.copyGradientFlags(from: textEncoder.parameters, to: textCopy.parameters)
         if let vae, let vaeCopy { Self.copyGradientFlags(from: vae.weights.parameters, to: vaeCopy.weights.parameters) }
-        return try StableDiffusion(tokenizer: tokenizer, textEncoder: textCopy, unet: unetCopy, vae: vaeCopy,
-                                   scheduler: scheduler, origin: origin, verbatimFiles: verbatimFiles)
+        var pipeline = try StableDiffusion(tokenizer: tokenizer, textEncoder: textCopy, unet: unetCopy, vae: vaeCopy,
+                                           scheduler: scheduler, origin: origin, verbatimFiles: verbatimFiles)
+        pipeline.name = name
+        return pipeline
     }
 
     /// A store holding the parameters' current values; the models built from it make new

@@ -13,6 +13,10 @@ public struct StableDiffusion: Sendable {
     public let scheduler: DDIMScheduler
     /// Where the pipeline was loaded from, for messages.
     public let origin: String
+    /// What results and tables call this model: the folder's name (`shapes-base`) unless the
+    /// folder records one (`_softneg_name` in model_index.json); a fine-tuned copy gets its own
+    /// (`shapes-base+noneg`), so two models never share a row by accident.
+    public var name: String
     /// Files `save` writes back byte for byte, by path inside the pipeline folder: the tokenizer's
     /// files and the scheduler config as the checkpoint had them (keys this code does not model,
     /// such as PNDM's `skip_prk_steps`, survive a round trip).
@@ -32,7 +36,16 @@ public struct StableDiffusion: Sendable {
         self.vae = vae
         self.scheduler = scheduler
         self.origin = origin
+        self.name = Self.defaultName(origin: origin)
         self.verbatimFiles = verbatimFiles
+    }
+
+    /// The last component of a folder or file path, without `.safetensors`: `examples/models/shapes-base/`
+    /// gives `shapes-base`.
+    public static func defaultName(origin: String) -> String {
+        var last = URL(fileURLWithPath: origin).standardizedFileURL.lastPathComponent
+        if last.hasSuffix(".safetensors") { last = String(last.dropLast(".safetensors".count)) }
+        return last.isEmpty ? origin : last
     }
 
     /// The UNet attends to the text encoder's states: their widths must agree.
@@ -206,7 +219,9 @@ extension StableDiffusion {
         let textFolder = try ComponentFiles.componentFolder(path, component: "text_encoder")
         let textConfig = try ComponentFiles.config(CLIPTextConfig.self, in: textFolder)
         let textWeights = WeightStore(try ComponentFiles.weights(in: textFolder, variant: variant), origin: textFolder.path)
-        return try assemble(root: root, unet: unet, vae: vae, textConfig: textConfig, textWeights: textWeights, origin: path)
+        var pipeline = try assemble(root: root, unet: unet, vae: vae, textConfig: textConfig, textWeights: textWeights, origin: path)
+        if let name = index.name { pipeline.name = name }
+        return pipeline
     }
 
     static func loadSingleFile(_ path: String, config: String?) throws -> StableDiffusion {
@@ -278,7 +293,7 @@ extension StableDiffusion {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 files["scheduler/scheduler_config.json"] = try encoder.encode(scheduler.config)
             }
-            files["model_index.json"] = try PipelineIndex.json(schedulerClass: scheduler.config.className, hasVAE: vae != nil)
+            files["model_index.json"] = try PipelineIndex.json(schedulerClass: scheduler.config.className, hasVAE: vae != nil, name: name)
             for (name, data) in files.sorted(by: { $0.key < $1.key }) {
                 try AtomicFile.write([UInt8](data), to: folder.appendingPathComponent(name).path)
             }
@@ -289,6 +304,9 @@ extension StableDiffusion {
 /// A pipeline's `model_index.json`: which components it has, by name -> [library, class].
 struct PipelineIndex {
     let components: [String: [String]]
+    /// The model's name as SoftNeg saved it; diffusers ignores keys that start with "_".
+    let name: String?
+    static let nameKey = "_softneg_name"
 
     init(_ url: URL) throws {
         let data: Data
@@ -310,13 +328,16 @@ struct PipelineIndex {
             throw DiffusionError.file(path: url.path, message: "names no '\(required)' component")
         }
         self.components = components
+        let name = (object[Self.nameKey] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.name = name?.isEmpty == false ? name : nil
     }
 
     func has(_ component: String) -> Bool { components[component] != nil }
 
     /// The index diffusers writes for a Stable Diffusion pipeline without safety checker.
-    static func json(schedulerClass: String, hasVAE: Bool) throws -> Data {
+    static func json(schedulerClass: String, hasVAE: Bool, name: String) throws -> Data {
         var index: [String: Any] = [
+            nameKey: name,
             "_class_name": "StableDiffusionPipeline",
             "_diffusers_version": "0.42.1",
             "feature_extractor": [NSNull(), NSNull()],

@@ -153,7 +153,7 @@ final class ModelBuiltinsTests: XCTestCase {
             """)
         XCTAssertEqual(run.interpreter.variable("t").map { run.interpreter.printer.str($0) }, "model")
         XCTAssertEqual(run.interpreter.variable("k").map { run.interpreter.printer.str($0) },
-                       run.interpreter.printer.str(.list(["unet", "text_encoder", "vae", "tokenizer", "scheduler", "config", "log"].map { .string($0) })))
+                       run.interpreter.printer.str(.list(["name", "unet", "text_encoder", "vae", "tokenizer", "scheduler", "config", "log"].map { .string($0) })))
         guard case .none? = run.interpreter.variable("v") else { return XCTFail("m.vae of a pixel model should be none") }
         XCTAssertEqual(run.interpreter.variable("act").map { run.interpreter.printer.str($0) }, "quick_gelu")
         XCTAssertEqual(run.interpreter.variable("cls").map { run.interpreter.printer.str($0) }, "DDPMScheduler")

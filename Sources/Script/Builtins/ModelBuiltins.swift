@@ -17,11 +17,13 @@ public final class ModelValue: HostValue {
     }
 
     public var typeName: String { "model" }
-    public var memberNames: [String] { ["unet", "text_encoder", "vae", "tokenizer", "scheduler", "config", "log"] }
+    public var memberNames: [String] { ["name", "unet", "text_encoder", "vae", "tokenizer", "scheduler", "config", "log"] }
 
     public func member(_ name: String) throws -> Value? {
         let p = pipeline
         switch name {
+        case "name":
+            return .string(p.name)
         case "unet":
             return .record(Record([("type", .string("UNet2DConditionModel")),
                                    ("parameters", .number(Double(Self.count(p.unet.weights.parameters)))),
@@ -72,7 +74,9 @@ public final class ModelValue: HostValue {
         let total = Self.count(p.unet.weights.parameters) + Self.count(p.textEncoder.parameters)
             + (p.vae.map { Self.count($0.weights.parameters) } ?? 0)
         let space = p.isPixelSpace ? "pixel space" : "latents /\(p.vaeScaleFactor)"
-        return "<model \(p.origin): \(Self.millions(total)) parameters, \(space), text width \(p.textEncoder.config.hiddenSize), "
+        // The name is what results and tables will call it; the path says where it came from.
+        let label = StableDiffusion.defaultName(origin: p.origin) == p.name ? p.origin : "\(p.name) (from \(p.origin))"
+        return "<model \(label): \(Self.millions(total)) parameters, \(space), text width \(p.textEncoder.config.hiddenSize), "
             + "scheduler \(p.scheduler.config.className)>"
     }
 
@@ -184,11 +188,13 @@ public enum ModelBuiltins {
                 doc: "Loads a diffusers folder (model_index.json); a single-file .safetensors checkpoint needs config: a diffusers folder for its tokenizer and scheduler. lora: a LoRA file in diffusers' layout (pytorch_lora_weights.safetensors), fused into the UNet.") { args, ctx in
             let path = ctx.interpreter.resolvePath(try args.string("path"))
             let config = try args.optionalString("config").map { ctx.interpreter.resolvePath($0) }
-            let model = try StableDiffusion.load(from: path, variant: try args.optionalString("variant"), config: config)
+            var model = try StableDiffusion.load(from: path, variant: try args.optionalString("variant"), config: config)
             if let lora = try args.optionalString("lora").map({ ctx.interpreter.resolvePath($0) }) {
                 let file = try SafeTensors.load(lora)
                 try LoRA.load(file.tensors, metadata: file.metadata, into: model.unet.weights, origin: lora)
                 try LoRA.merge(into: model.unet.weights)
+                // Fused weights are another model: results must not share the base's row.
+                model.name += "+" + StableDiffusion.defaultName(origin: lora)
             }
             return .host(ModelValue(model))
         },

@@ -187,13 +187,15 @@ extension TrainingBuiltins {
          .init("warmup", .int, default: .number(0)), .init("latent", .string, default: .string("sample")),
          .init("size", .optional(.int), default: .noValue), .init("p_neg_image", .number, default: .number(0.5)),
          .init("p_neg_caption", .number, default: .number(0.25)), .init("max_grad_norm", .number, default: .number(1)),
-         .init("weight_decay", .number, default: .number(0.01)), .init("uncond_prob", .number, default: .number(0))],
+         .init("weight_decay", .number, default: .number(0.01)), .init("uncond_prob", .number, default: .number(0)),
+         .init("name", .optional(.string), default: .noValue)],
         returns: "model",
-        doc: "Fine-tunes a copy of m (m is left as it was) with noneg, hardneg, softneg, softneg_bounded or softneg_anchored; LoRA rank `lora` on the attention projections (0: the whole UNet); checkpoint/resume; Ctrl-C saves and returns. uncond_prob: share of captions replaced by \"\" (diffusers' proportion_empty_prompts; 0 for fine-tuning, 0.1 when training from scratch, as Stable Diffusion). The result's .log holds both errors per step."
+        doc: "Fine-tunes a copy of m (m is left as it was) with noneg, hardneg, softneg, softneg_bounded or softneg_anchored; LoRA rank `lora` on the attention projections (0: the whole UNet); checkpoint/resume; Ctrl-C saves and returns. uncond_prob: share of captions replaced by \"\" (diffusers' proportion_empty_prompts; 0 for fine-tuning, 0.1 when training from scratch, as Stable Diffusion). The result's .log holds both errors per step; its name (evaluate's method) is name:, else m's name + \"+\" + loss, e.g. shapes-base+noneg, and save: records it in the folder."
     ) { args, ctx in
         let base = try ModelBuiltins.pipeline(args)
         let config = try config(args)
-        let model = try base.copy()
+        var model = try base.copy()
+        model.name = try args.optionalString("name") ?? "\(base.name)+\(config.loss.rawValue)"
         let size = try args.optionalInt("size") ?? model.unet.config.sampleSize.map { $0[0] * model.vaeScaleFactor }
         let data = try trainingData(args, size: size)
 
