@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
+import Tensors
 
 /// Facts about the terminal the session talks to.
 public enum Terminal {
@@ -18,6 +19,7 @@ public enum Terminal {
     }
 
     public static func writeError(_ text: String) {
+        ProgressMeter.endLine()
         fflush(nil)
         FileHandle.standardError.write(Data(text.utf8))
     }

@@ -15,12 +15,28 @@ public final class ProgressMeter: @unchecked Sendable {
     nonisolated(unsafe) public static var sink: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
     nonisolated(unsafe) public static var enabled = true
 
-    public init(_ label: String, total: Int, initial: Int = 0, every: TimeInterval = 5) {
+    /// Whether a redrawn line is on screen without its newline yet: whatever is written next
+    /// (an error after Ctrl-C, a script's print) must start on a line of its own.
+    nonisolated(unsafe) private static var lineOpen = false
+
+    /// `interactive`: redraw in place; by default, when standard error is a terminal.
+    public init(_ label: String, total: Int, initial: Int = 0, every: TimeInterval = 5, interactive: Bool? = nil) {
         self.label = label
         self.total = total
         self.initial = initial
-        self.interactive = isatty(2) != 0
+        self.interactive = interactive ?? (isatty(2) != 0)
         self.every = every
+    }
+
+    /// A meter dropped before it finished (an error, Ctrl-C) ends its line, so the message that
+    /// follows does not run into "ETA 0m26s".
+    deinit { Self.endLine() }
+
+    /// Ends a progress line left open; call before writing anything else to the terminal.
+    public static func endLine() {
+        guard lineOpen else { return }
+        lineOpen = false
+        sink("\n")
     }
 
     /// Reports that `done` of `total` units are finished; `detail` is appended (e.g. the loss).
@@ -36,6 +52,7 @@ public final class ProgressMeter: @unchecked Sendable {
         var line = "\(label) \(done)/\(total) \(String(format: "%.2f", rate))/s ETA \(ProgressMeter.duration(eta))"
         if !detail.isEmpty { line += " " + detail }
         ProgressMeter.sink(interactive ? "\r\u{1B}[K" + line + (finished ? "\n" : "") : line + "\n")
+        ProgressMeter.lineOpen = interactive && !finished
     }
 
     static func duration(_ seconds: Double) -> String {
