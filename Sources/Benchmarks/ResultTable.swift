@@ -1,21 +1,40 @@
 import Foundation
 
-/// A Markdown table in the layout of the SoftNeg paper's Table 1: methods as rows, task metrics
-/// as columns, each cell the value with its 95% CI, in percent. Rows and columns keep the order
-/// in which they first appear in `results`; a method without a value for a column shows "–".
+/// A results table as cells: the header, one row per method, and an optional note under it.
+/// Showing it (aligned text, Markdown, HTML) is Plotting's `Table`; the first column holds
+/// names, the others numbers.
+public struct ResultTable: Sendable, Equatable {
+    public var header: [String]
+    public var rows: [[String]]
+    /// A sentence that explains the cells (how differences are computed).
+    public var note: String?
+
+    public init(header: [String], rows: [[String]], note: String? = nil) {
+        self.header = header
+        self.rows = rows
+        self.note = note
+    }
+}
+
+/// The layout of the SoftNeg paper's Table 1: methods as rows, task metrics as columns, each
+/// cell the value with its 95% CI, in percent. Rows and columns keep the order in which they
+/// first appear in `results`; a method without a value for a column shows "–". Results that
+/// share a method and a task would fill the same cells: they are refused, by name.
 public func table(_ results: [EvaluationResult], columns: [(task: String, metric: String)]? = nil,
-                  percent: Bool = true, digits: Int = 1) -> String {
+                  percent: Bool = true, digits: Int = 1) throws -> ResultTable {
+    try checkDistinct(results)
     var cells: [String: MetricValue] = [:]
     for r in results { for m in r.metrics { cells[key(r.method, r.task, m.name)] = m } }
-    return markdownTable(methods: orderedMethods(results), columns: columns ?? orderedColumns(results), counts: counts(results),
-                         cell: { cells[key($0, $1.task, $1.metric)] }, format: { interval($0, percent: percent, digits: digits, signed: false) })
+    return resultTable(methods: orderedMethods(results), columns: columns ?? orderedColumns(results), counts: counts(results),
+                       cell: { cells[key($0, $1.task, $1.metric)] }, format: { interval($0, percent: percent, digits: digits, signed: false) })
 }
 
 /// The same layout for differences from `baseline` (another method's name in `results`): each
 /// cell is a method's value minus the baseline's on the same task, with a paired bootstrap
 /// interval (`pairedDifferences`), marked * when that interval excludes zero.
 public func differenceTable(_ results: [EvaluationResult], baseline: String, columns: [(task: String, metric: String)]? = nil,
-                            percent: Bool = true, digits: Int = 1) throws -> String {
+                            percent: Bool = true, digits: Int = 1) throws -> ResultTable {
+    try checkDistinct(results)
     let base = Dictionary(results.filter { $0.method == baseline }.map { ($0.task, $0) }, uniquingKeysWith: { a, _ in a })
     guard !base.isEmpty else {
         throw BenchmarkError.invalidArgument(op: "table", message: "no results of the baseline method '\(baseline)' (methods: \(orderedMethods(results).joined(separator: ", ")))")
@@ -25,13 +44,31 @@ public func differenceTable(_ results: [EvaluationResult], baseline: String, col
         guard let b = base[r.task] else { continue }
         for m in try pairedDifferences(r, from: b) { cells[key(r.method, r.task, m.name)] = m }
     }
-    let body = markdownTable(methods: orderedMethods(results).filter { $0 != baseline }, columns: columns ?? orderedColumns(results),
-                             counts: counts(results), cell: { cells[key($0, $1.task, $1.metric)] },
-                             format: { m in
-                                 let separated = m.low > 0 || m.high < 0
-                                 return interval(m, percent: percent, digits: digits, signed: true) + (separated ? " *" : "")
-                             })
-    return body + "\nDifferences from \(baseline)\(percent ? " in points" : ""), 95% paired bootstrap intervals over the same items; * the interval excludes 0.\n"
+    var body = resultTable(methods: orderedMethods(results).filter { $0 != baseline }, columns: columns ?? orderedColumns(results),
+                           counts: counts(results), cell: { cells[key($0, $1.task, $1.metric)] },
+                           format: { m in
+                               let separated = m.low > 0 || m.high < 0
+                               return interval(m, percent: percent, digits: digits, signed: true) + (separated ? " *" : "")
+                           })
+    body.note = "Differences from \(baseline)\(percent ? " in points" : ""), 95% paired bootstrap intervals over the same items; * the interval excludes 0."
+    return body
+}
+
+/// Refuses results a table could not tell apart: the same method on the same task. Naming
+/// them (and the settings they differ in) says which `method:` to give.
+func checkDistinct(_ results: [EvaluationResult]) throws {
+    var first: [String: Int] = [:]
+    for (i, r) in results.enumerated() {
+        let k = "\(r.method)\u{1}\(r.task)"
+        guard let j = first[k] else { first[k] = i; continue }
+        let other = results[j]
+        let keys = Set(other.settings.keys).union(r.settings.keys).sorted().filter { other.settings[$0] != r.settings[$0] }
+        let differ = keys.isEmpty ? "" : "; they differ in " + keys.map { "\($0) (\(other.settings[$0] ?? "unset") vs \(r.settings[$0] ?? "unset"))" }.joined(separator: ", ")
+        throw BenchmarkError.invalidArgument(
+            op: "table",
+            message: "results \(j + 1) and \(i + 1) are both '\(r.method)' on \(r.task)\(differ): one row would hide the other. "
+                + "Give each evaluate its own method: (or finetune its own name:)")
+    }
 }
 
 private func key(_ method: String, _ task: String, _ metric: String) -> String { "\(method)\u{1}\(task)\u{1}\(metric)" }
@@ -66,20 +103,15 @@ private func interval(_ m: MetricValue, percent: Bool, digits: Int, signed: Bool
     return "\(number(m.value)) [\(number(m.low)), \(number(m.high))]"
 }
 
-private func markdownTable(methods: [String], columns: [(task: String, metric: String)], counts: [String: Int],
-                           cell: (String, (task: String, metric: String)) -> MetricValue?, format: (MetricValue) -> String) -> String {
+private func resultTable(methods: [String], columns: [(task: String, metric: String)], counts: [String: Int],
+                         cell: (String, (task: String, metric: String)) -> MetricValue?, format: (MetricValue) -> String) -> ResultTable {
     var header = ["method"]
     for c in columns {
         let n = counts["\(c.task)\u{1}\(c.metric)"].map { " (n=\($0))" } ?? ""
         header.append("\(c.task) \(c.metric)\(n)")
     }
-    var lines = ["| " + header.map(escapeCell).joined(separator: " | ") + " |",
-                 "|" + header.indices.map { $0 == 0 ? " --- " : " ---: " }.joined(separator: "|") + "|"]
-    for method in methods {
-        let row = [method] + columns.map { c in cell(method, c).map(format) ?? "–" }
-        lines.append("| " + row.map(escapeCell).joined(separator: " | ") + " |")
-    }
-    return lines.joined(separator: "\n") + "\n"
+    let rows = methods.map { method in [method] + columns.map { c in cell(method, c).map(format) ?? "–" } }
+    return ResultTable(header: header, rows: rows)
 }
 
 /// Fixed-point text with `digits` decimals, rounding half away from zero, without Foundation's
@@ -95,8 +127,4 @@ func formatFixed(_ x: Double, digits: Int) -> String {
     guard d > 0 else { return sign + String(whole) }
     let fracText = String(frac)
     return sign + String(whole) + "." + String(repeating: "0", count: max(0, d - fracText.count)) + fracText
-}
-
-private func escapeCell(_ s: String) -> String {
-    s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
 }

@@ -23,6 +23,9 @@ public final class Interpreter {
     public private(set) var builtins: [String: Builtin] = [:]
     /// Where `print` and friends write.
     public var output: (String) -> Void
+    /// Shows a value in a form of its own instead of as text, returning true when it did (a
+    /// report turns a table into a Markdown or HTML table); nil writes every value as text.
+    public var richDisplay: ((Value) -> Bool)?
     public var limits = Limits()
     /// Terminal width for printing tensors and long lists.
     public var width = 80
@@ -44,7 +47,10 @@ public final class Interpreter {
         fputs(text, stdout)
     }
 
-    public func write(_ text: String) { output(text) }
+    public func write(_ text: String) {
+        ProgressMeter.endLine()
+        output(text)
+    }
 
     public var printer: Printer { Printer(width: width) }
 

@@ -37,6 +37,7 @@ public struct Printer: Sendable {
     public func display(_ v: Value) -> String {
         switch v {
         case .tensor(let t): return TensorFormatter(tensor: t, width: width).full()
+        case .host(let h): return h.display(width: width)
         default: return repr(v, indent: 0)
         }
     }

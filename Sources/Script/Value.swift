@@ -122,9 +122,13 @@ public protocol HostValue: AnyObject {
     /// The member's value, or nil when there is no such member (the caller reports it).
     func member(_ name: String) throws -> Value?
     var description: String { get }
+    /// The form the REPL echo and `print` show on their own (a table shows its rows); inside
+    /// lists and records the description stands in.
+    func display(width: Int) -> String
 }
 
 extension HostValue {
     public var memberNames: [String] { [] }
     public var description: String { "<\(typeName)>" }
+    public func display(width: Int) -> String { description }
 }

@@ -220,19 +220,41 @@ final class ResultFileTests: XCTestCase {
         // X ~ Binomial(100, 0.4), whose 2.5% and 97.5% quantiles are 31 and 50; one resample of
         // the items serves both rows, so the two intervals mirror each other exactly.
         let worst = try result("worst", right: 0), best = try result("best", right: 100)
-        XCTAssertEqual(try differenceTable([worst, best, base, base], baseline: "base"), """
-            | method | ic image_r1 (n=100) |
-            | --- | ---: |
-            | worst | -40.0 [-51.0, -30.0] * |
-            | best | +60.0 [+49.0, +70.0] * |
-
-            Differences from base in points, 95% paired bootstrap intervals over the same items; * the interval excludes 0.
-
-            """)
+        let differences = try differenceTable([worst, best, base], baseline: "base")
+        XCTAssertEqual(differences.header, ["method", "ic image_r1 (n=100)"])
+        XCTAssertEqual(differences.rows, [["worst", "-40.0 [-51.0, -30.0] *"], ["best", "+60.0 [+49.0, +70.0] *"]])
+        XCTAssertEqual(differences.note,
+                       "Differences from base in points, 95% paired bootstrap intervals over the same items; * the interval excludes 0.")
+        // The baseline given twice could be either one: refused, by position.
+        XCTAssertThrowsError(try differenceTable([worst, best, base, base], baseline: "base")) {
+            XCTAssertTrue("\($0)".contains("results 3 and 4 are both 'base' on ic"), "\($0)")
+        }
         XCTAssertThrowsError(try differenceTable([base], baseline: "nobody")) { XCTAssertTrue("\($0)".contains("'nobody'"), "\($0)") }
         var shifted = tuned
         shifted.items[3].id = "other"
         XCTAssertThrowsError(try pairedDifferences(shifted, from: base)) { XCTAssertTrue("\($0)".contains("item 3 ('other')"), "\($0)") }
+    }
+
+    /// Two results of one method on one task would share a row: the table refuses them by
+    /// position and says which settings tell them apart, instead of keeping the last.
+    func testTableRefusesResultsItCannotTellApart() throws {
+        let w = [ItemScores(index: 0, id: "0", scores: [[0.9, 0.1], [0.2, 0.8]])]
+        let one = BootstrapSettings(resamples: 1, seed: 0)
+        let a = try EvaluationResult(method: "shapes-base", task: "wino", protocol: .winoground, totalItems: 1,
+                                     settings: ["samples": "2", "seed": "0"], bootstrap: one, items: w)
+        var b = a
+        b.settings["samples"] = "10"
+        XCTAssertThrowsError(try table([a, b])) {
+            XCTAssertEqual("\($0)", "table: results 1 and 2 are both 'shapes-base' on wino; they differ in samples (2 vs 10): "
+                           + "one row would hide the other. Give each evaluate its own method: (or finetune its own name:)")
+        }
+        var c = a
+        c.task = "other"
+        var d = a
+        d.method = "shapes-base+noneg"
+        let ok = try table([a, c, d])
+        XCTAssertEqual(ok.rows.map(\.first), ["shapes-base", "shapes-base+noneg"], "same method on two tasks is one row")
+        XCTAssertEqual(ok.header.count, 1 + 2 * 3)
     }
 
     func testCSVAndMarkdownTable() throws {
@@ -253,14 +275,10 @@ final class ResultFileTests: XCTestCase {
         var c = a
         c.metrics = [MetricValue(name: "text", value: 0.125, low: 0.0666, high: 0.1875, count: 120),
                      MetricValue(name: "image", value: 0.0417, low: 0.0083, high: 0.0833, count: 120)]
-        let md = table([c, b])
-        XCTAssertEqual(md, """
-            | method | wino text (n=120) | wino image (n=120) |
-            | --- | ---: | ---: |
-            | NoNeg | 12.5 [6.7, 18.8] | 4.2 [0.8, 8.3] |
-            | Soft\\|Neg | 30.1 [25.0, 35.0] | – |
-
-            """)
+        let cells = try table([c, b])
+        XCTAssertEqual(cells.header, ["method", "wino text (n=120)", "wino image (n=120)"])
+        XCTAssertEqual(cells.rows, [["NoNeg", "12.5 [6.7, 18.8]", "4.2 [0.8, 8.3]"], ["Soft|Neg", "30.1 [25.0, 35.0]", "–"]])
+        XCTAssertNil(cells.note)
         XCTAssertEqual(formatFixed(0.05, digits: 1), "0.1")
         XCTAssertEqual(formatFixed(-1.25, digits: 1), "-1.3")
         XCTAssertEqual(formatFixed(3, digits: 0), "3")

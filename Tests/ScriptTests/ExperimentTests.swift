@@ -18,23 +18,26 @@ final class ExperimentTests: XCTestCase {
         let r = try runProcess(sn, [script, "quick"], directory: scratch)
         XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("table1_softneg_uncond.png").path))
         XCTAssertEqual(r.status, 0, r.err)
-        let header = r.out.split(separator: "\n").first { $0.hasPrefix("| method |") }.map(String.init) ?? ""
+        // Two tables, printed as aligned text: the values, each cell a percentage with its interval
+        // ("33.3 [0.0, 100.0]"), then every fine-tuned model's difference from the base model
+        // ("+4.0 [-2.0, 10.0] *").
+        let tables = textTables(r.out)
+        XCTAssertEqual(tables.count, 2, r.out)
+        guard tables.count == 2 else { return }
+        let header = tables[0].header.joined(separator: " | ")
         for column in ["shapes_imagecode image_r1", "shapes_winoground text", "shapes_winoground image", "shapes_winoground group",
                        "shapes_vg_relation accuracy", "shapes_vg_attribution accuracy", "shapes_order accuracy"] {
             XCTAssertTrue(header.contains(column), "table lacks \(column): \(header)")
         }
-        for method in ["base", "noneg", "hardneg", "softneg", "softneg_bounded", "softneg_anchored"] {
-            XCTAssertTrue(r.out.contains("\n| \(method) |"), "no row for \(method)")
-        }
-        // Two tables: the values, each cell a percentage with its interval ("33.3 [0.0, 100.0]"),
-        // then every fine-tuned model's difference from the base model ("+4.0 [-2.0, 10.0] *").
-        let rows = r.out.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| method") && !$0.hasPrefix("| ---") }
-        XCTAssertEqual(rows.count, 6 + 5)
-        for (n, row) in rows.enumerated() {
-            let cells = row.split(separator: "|").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
-            let pattern = n < 6 ? #"^\d+\.\d \[\d+\.\d, \d+\.\d\]$"# : #"^[+-]?\d+\.\d \[[+-]?\d+\.\d, [+-]?\d+\.\d\]( \*)?$"#
-            for cell in cells.dropFirst() {
-                XCTAssertNotNil(cell.range(of: pattern, options: .regularExpression), "cell '\(cell)' in \(row)")
+        let methods = ["base", "noneg", "hardneg", "softneg", "softneg_bounded", "softneg_anchored"]
+        XCTAssertEqual(tables[0].rows.map { $0.first ?? "" }, methods)
+        XCTAssertEqual(tables[1].rows.map { $0.first ?? "" }, Array(methods.dropFirst()))
+        for (n, table) in tables.enumerated() {
+            let pattern = n == 0 ? #"^\d+\.\d \[\d+\.\d, \d+\.\d\]$"# : #"^[+-]?\d+\.\d \[[+-]?\d+\.\d, [+-]?\d+\.\d\]( \*)?$"#
+            for row in table.rows {
+                for cell in row.dropFirst() {
+                    XCTAssertNotNil(cell.range(of: pattern, options: .regularExpression), "cell '\(cell)' in \(row)")
+                }
             }
         }
         XCTAssertTrue(r.out.contains("Differences from base in points"), r.out)

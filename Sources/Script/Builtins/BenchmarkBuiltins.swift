@@ -1,6 +1,7 @@
 import Benchmarks
 import Foundation
 import Matching
+import Plotting
 import Tensors
 
 /// A benchmark task or training set as a language value.
@@ -226,13 +227,13 @@ public enum BenchmarkBuiltins {
                 + [.init("size", .optional(.int), default: .noValue), .init("shard", .optional(.oneOf([.ints, .string])), default: .noValue),
                    .init("resamples", .int, default: .number(1000)), .init("out", .optional(.string), default: .noValue)],
                 returns: "result",
-                doc: "Runs a benchmark with DiffusionITM under its protocol (Winoground text/image/group, ImageCoDe R@1, ARO accuracy, retrieval R@1/R@5) with bootstrap 95% CIs; shard: [k, n] or \"auto\" (the Slurm array task; the whole dataset outside one); out: writes <out>.json and .csv (<out>.shard-<k>-of-<n>.* for a shard, which merge_results(<out>) finds).") { args, ctx in
+                doc: "Runs a benchmark with DiffusionITM under its protocol (Winoground text/image/group, ImageCoDe R@1, ARO accuracy, retrieval R@1/R@5) with bootstrap 95% CIs; the result is labelled method:, else the model's name (m.name); shard: [k, n] or \"auto\" (the Slurm array task; the whole dataset outside one); out: writes <out>.json and .csv (<out>.shard-<k>-of-<n>.* for a shard, which merge_results(<out>) finds).") { args, ctx in
             let model = try ModelBuiltins.pipeline(args)
             let ds = try dataset(args, "ds")
             let shard = try shardArgument(args)
             let size = try args.optionalInt("size") ?? model.unet.config.sampleSize.map { $0[0] * model.vaeScaleFactor }
             var evaluation = Evaluation(matcher: ImageTextMatcher(model: model, settings: try ScoringBuiltins.settings(args)),
-                                        loader: ImageLoader(size: size), method: try args.optionalString("method") ?? model.origin, shard: shard)
+                                        loader: ImageLoader(size: size), method: try args.optionalString("method") ?? model.name, shard: shard)
             evaluation.bootstrap = BootstrapSettings(resamples: try args.int("resamples"), seed: try ModelBuiltins.seed(args))
             let meter = ProgressMeter("evaluate \(ds.name)", total: shard?.range(total: ds.task.count).count ?? ds.task.count)
             let result = try evaluation.run(ds) { done, _ in
@@ -274,13 +275,12 @@ public enum BenchmarkBuiltins {
         },
         Builtin("table", [.init("results", .any, variadic: true), .init("percent", .bool, default: .bool(true)),
                           .init("digits", .int, default: .number(1)), .init("baseline", .optional(.string), default: .noValue)],
-                returns: "string",
-                doc: "A Markdown table of results: methods as rows, task metrics as columns, with 95% intervals; with baseline: a method name, each method's difference from it on the same items, with paired bootstrap intervals.") { args, _ in
+                returns: "table",
+                doc: "A table of results: methods as rows, task metrics as columns, with 95% intervals; with baseline: a method name, each method's difference from it on the same items, with paired bootstrap intervals. Refuses two results of one method on one task. Shows as aligned text, as a Markdown or HTML table in reports; t.markdown is the Markdown.") { args, _ in
             let all = try results(args["results"], args), percent = try args.bool("percent"), digits = try args.int("digits")
-            if let baseline = try args.optionalString("baseline") {
-                return .string(try differenceTable(all, baseline: baseline, percent: percent, digits: digits))
-            }
-            return .string(Benchmarks.table(all, percent: percent, digits: digits))
+            let cells = try args.optionalString("baseline").map { try differenceTable(all, baseline: $0, percent: percent, digits: digits) }
+                ?? Benchmarks.table(all, percent: percent, digits: digits)
+            return .host(TableValue(.numeric(header: cells.header, rows: cells.rows, note: cells.note)))
         },
     ]
 }

@@ -7,8 +7,19 @@ public enum CoreBuiltins {
         Builtin("print", [.init("values", variadic: true), .init("sep", .string, default: .string(" ")), .init("end", .string, default: .string("\n"))],
                 doc: "Writes the values, separated by sep, then end. Strings appear without quotes.") { args, ctx in
             let p = ctx.interpreter.printer
-            let text = try args.list("values").map { p.str($0) }.joined(separator: try args.string("sep")) + args.string("end")
-            ctx.print(text)
+            let separator = try args.string("sep")
+            var text = ""
+            for (i, value) in try args.list("values").enumerated() {
+                if i > 0 { text += separator }
+                if let show = ctx.interpreter.richDisplay, case .host = value {
+                    // What was printed so far goes first, so the order on the page is the call's.
+                    if !text.isEmpty { ctx.print(text) }
+                    text = ""
+                    if show(value) { continue }
+                }
+                text += p.str(value)
+            }
+            ctx.print(text + (try args.string("end")))
             return .none
         },
         Builtin("len", [.init("x")], returns: "number",
