@@ -45,16 +45,35 @@ public enum FigureDisplay {
         case let .inline(sixel):
             return try gnuplot.inline(figure, sixel: sixel)
         case let .collect(directory):
-            let index = state.withLock { s -> Int in
-                s.counter += 1
-                return s.counter
-            }
-            let number = String(index)
-            let path = "\(directory)/figure-\(String(repeating: "0", count: max(0, 4 - number.count)))\(number).png"
+            let path = nextPath(in: directory, extension: "png")
             try gnuplot.save(figure, to: path)
             state.withLock { $0.collected.append(path) }
             return ""
         }
+    }
+
+    /// A figure the script saved itself (`out:`): while a report runs it appears there too,
+    /// from a copy taken now, since the script may write that file again later.
+    public static func saved(_ path: String) throws {
+        guard case let .collect(directory) = mode else { return }
+        let ext = (path as NSString).pathExtension.lowercased()
+        let target = nextPath(in: directory, extension: ext.isEmpty ? "png" : ext)
+        do {
+            try FileManager.default.copyItem(atPath: path, toPath: target)
+        } catch {
+            throw PlotError.file(path: path, message: "cannot copy the figure into the report: \(error.localizedDescription)")
+        }
+        state.withLock { $0.collected.append(target) }
+    }
+
+    /// `figure-0001.png`, `figure-0002.png`...: one number per figure of the run.
+    private static func nextPath(in directory: String, extension ext: String) -> String {
+        let index = state.withLock { s -> Int in
+            s.counter += 1
+            return s.counter
+        }
+        let number = String(index)
+        return "\(directory)/figure-\(String(repeating: "0", count: max(0, 4 - number.count)))\(number).\(ext)"
     }
 
     /// The figures collected since the last call, in order.

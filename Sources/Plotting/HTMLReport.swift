@@ -28,12 +28,22 @@ extension Report {
                 if !entry.cell.code.isEmpty {
                     parts.append("<pre class=\"code\"><code>\(Self.escape(entry.cell.code))</code></pre>")
                 }
-                if !outcome.output.isEmpty {
-                    parts.append("<pre class=\"output\">\(Self.escape(Self.trimmedOutput(outcome.output)))</pre>")
-                }
-                for (k, source) in (figureSources[entry.number] ?? []).enumerated() {
-                    let alt = (entry.cell.heading ?? "cell \(entry.number)") + " — figure \(k + 1)"
-                    parts.append("<img alt=\"\(Self.escape(alt))\" src=\"\(source)\">")
+                let sources = figureSources[entry.number] ?? []
+                var k = 0
+                for part in outcome.outputs {
+                    switch part {
+                    case .text(let text):
+                        let trimmed = Self.trimmedOutput(text)
+                        if !trimmed.allSatisfy(\.isWhitespace) { parts.append("<pre class=\"output\">\(Self.escape(trimmed))</pre>") }
+                    case .table(let table):
+                        parts.append(table.html)
+                    case .figure:
+                        if k < sources.count {
+                            let alt = (entry.cell.heading ?? "cell \(entry.number)") + " — figure \(k + 1)"
+                            parts.append("<img alt=\"\(Self.escape(alt))\" src=\"\(sources[k])\">")
+                        }
+                        k += 1
+                    }
                 }
                 if let error = outcome.error {
                     parts.append("<pre class=\"error\">\(Self.escape(error))</pre>")
@@ -58,6 +68,10 @@ extension Report {
         pre.output { background: #fff; border: 1px solid #ddd; }
         pre.error { background: #fdecea; color: #8a1c1c; border: 1px solid #f5c2c0; }
         img { max-width: 100%; display: block; margin: 0.5em 0; }
+        table { border-collapse: collapse; margin: 0.5em 0; font-variant-numeric: tabular-nums; }
+        th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; }
+        th { border-bottom: 2px solid #999; }
+        p.note { color: #555; font-size: 0.9em; }
         .stopped { font-style: italic; color: #8a1c1c; }
         </style>
         </head>

@@ -37,10 +37,23 @@ extension Report {
                 continue
             }
             if !entry.cell.code.isEmpty { blocks.append(Self.fenced(entry.cell.code, info: "sn")) }
-            if !outcome.output.isEmpty { blocks.append(Self.fenced(Self.trimmedOutput(outcome.output), info: "text")) }
-            for (k, link) in (figureLinks[entry.number] ?? []).enumerated() {
-                let alt = (entry.cell.heading.map(Self.oneLine) ?? "cell \(entry.number)") + " — figure \(k + 1)"
-                blocks.append("![\(Self.escapeAlt(alt))](\(Self.escapeLink(link)))")
+            let links = figureLinks[entry.number] ?? []
+            var k = 0
+            for part in outcome.outputs {
+                switch part {
+                case .text(let text):
+                    let trimmed = Self.trimmedOutput(text)
+                    if !trimmed.allSatisfy(\.isWhitespace) { blocks.append(Self.fenced(trimmed, info: "text")) }
+                case .table(let table):
+                    blocks.append(Self.trimmedOutput(table.markdown))
+                case .figure:
+                    // Links follow the figures' order; a caller that gives fewer links shows fewer.
+                    if k < links.count {
+                        let alt = (entry.cell.heading.map(Self.oneLine) ?? "cell \(entry.number)") + " — figure \(k + 1)"
+                        blocks.append("![\(Self.escapeAlt(alt))](\(Self.escapeLink(links[k])))")
+                    }
+                    k += 1
+                }
             }
             if let error = outcome.error {
                 blocks.append("**Error:**\n\n" + Self.fenced(error, info: "text"))

@@ -77,19 +77,53 @@ public struct ReportCell: Sendable, Equatable {
     }
 }
 
+/// One thing a cell showed, in the order it showed them.
+public enum CellOutput: Sendable, Equatable {
+    /// Printed text.
+    case text(String)
+    /// A table value: a Markdown or HTML table in the report, not text.
+    case table(Table)
+    /// A PNG (or SVG) file the cell drew; the report copies it, so it may be a temporary file
+    /// the caller deletes afterwards.
+    case figure(String)
+}
+
 /// What running one cell produced.
 public struct CellOutcome: Sendable, Equatable {
-    /// Everything the cell printed.
-    public var output: String
-    /// PNG (or SVG) files the cell drew, in order; the report copies them, so they may
-    /// be temporary files the caller deletes afterwards.
-    public var figures: [String]
+    /// Text, tables and figures in the order the cell produced them.
+    public var outputs: [CellOutput]
     /// The error that ended the cell, as the user would see it; nil when it ran through.
     public var error: String?
 
-    public init(output: String = "", figures: [String] = [], error: String? = nil) {
-        self.output = output
-        self.figures = figures
+    public init(outputs: [CellOutput], error: String? = nil) {
+        // Adjacent text is one block; empty text shows nothing.
+        var merged: [CellOutput] = []
+        for part in outputs {
+            if case .text(let t) = part {
+                if t.isEmpty { continue }
+                if case .text(let previous)? = merged.last {
+                    merged[merged.count - 1] = .text(previous + t)
+                    continue
+                }
+            }
+            merged.append(part)
+        }
+        self.outputs = merged
         self.error = error
+    }
+
+    /// Printed text, then figures.
+    public init(output: String = "", figures: [String] = [], error: String? = nil) {
+        self.init(outputs: [.text(output)] + figures.map { .figure($0) }, error: error)
+    }
+
+    /// Everything the cell printed.
+    public var output: String {
+        outputs.map { if case .text(let t) = $0 { return t } else { return "" } }.joined()
+    }
+
+    /// The figure files, in order.
+    public var figures: [String] {
+        outputs.compactMap { if case .figure(let path) = $0 { return path } else { return nil } }
     }
 }

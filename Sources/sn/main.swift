@@ -92,24 +92,38 @@ struct Report: ParsableCommand {
 
         let interpreter = Interpreter()
         interpreter.setVariable("args", .list([]))
-        nonisolated(unsafe) var printed = ""
-        interpreter.output = { printed += $0 }
+        // What a cell shows, in order: text, tables, and the figures drawn before each of them.
+        nonisolated(unsafe) var outputs: [CellOutput] = []
+        func takeFigures() { outputs += FigureDisplay.takeCollected().map { .figure($0) } }
+        interpreter.output = { text in
+            takeFigures()
+            outputs.append(.text(text))
+        }
+        interpreter.richDisplay = { value in
+            guard case .host(let h as TableValue) = value else { return false }
+            takeFigures()
+            outputs.append(.table(h.table))
+            return true
+        }
         let title = ((script as NSString).lastPathComponent as NSString).deletingPathExtension
         var failed = false
         let report = Plotting.Report.run(source: source, title: title, keepGoing: keepGoing) { cell in
-            printed = ""
+            outputs = []
             // Blank lines in front keep line numbers in errors those of the script.
             let code = String(repeating: "\n", count: max(0, cell.firstLine - 1)) + cell.code
             var message: String? = nil
             do {
                 if let value = try interpreter.run(code, file: script) {
-                    if case .none = value {} else { printed += interpreter.printer.display(value) + "\n" }
+                    if case .none = value {} else if !(interpreter.richDisplay?(value) ?? false) {
+                        interpreter.write(interpreter.printer.display(value) + "\n")
+                    }
                 }
             } catch let error as ScriptError {
                 message = error.rendered()
                 failed = true
             }
-            return CellOutcome(output: printed, figures: FigureDisplay.takeCollected(), error: message)
+            takeFigures()
+            return CellOutcome(outputs: outputs, error: message)
         }
         do {
             if html { try report.writeHTML(to: output) } else { try report.writeMarkdown(to: output) }

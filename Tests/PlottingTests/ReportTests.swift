@@ -139,6 +139,43 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(names, ["cell04-1.png", "cell04-2.png", "notes.txt"])
     }
 
+    /// Text, tables and figures appear in the order the cell made them; a table is a Markdown
+    /// table in .md reports and an HTML table in .html ones, never a block of text.
+    func testTablesAndFiguresKeepTheirOrder() throws {
+        let out = try ScratchDirectory(), figures = try ScratchDirectory()
+        let png = figures.file("f.png")
+        try Gnuplot().save(Figure.plot([Series(y: [1, 2, 4])]), to: png)
+        let table = Table.numeric(header: ["method", "accuracy"], rows: [["a|b", "50.0 [40.0, 60.0]"]])
+        let report = Report.run(source: "# %% Cell\nshow()", title: "t") { _ in
+            CellOutcome(outputs: [.text("before\n"), .text("still before\n"), .table(table), .figure(png), .text("\n"), .text("after\n")])
+        }
+        try report.writeMarkdown(to: out.file("t.md"))
+        let md = try String(contentsOfFile: out.file("t.md"), encoding: .utf8)
+        XCTAssertTrue(md.hasSuffix("""
+            ```text
+            before
+            still before
+            ```
+
+            | method | accuracy |
+            | --- | ---: |
+            | a\\|b | 50.0 [40.0, 60.0] |
+
+            ![Cell — figure 1](t_files/cell01-1.png)
+
+            ```text
+
+            after
+            ```
+
+            """), md)
+        let html = report.html(figureSources: [1: ["data:image/png;base64,AA=="]])
+        let positions = ["<pre class=\"output\">before", "<table>", "<td>a|b</td>", "<img alt=\"Cell — figure 1\"", "after</pre>"]
+            .map { html.range(of: $0)?.lowerBound }
+        XCTAssertFalse(positions.contains { $0 == nil }, html)
+        XCTAssertEqual(positions.compactMap { $0 }, positions.compactMap { $0 }.sorted(), "in the cell's order")
+    }
+
     func testMissingFigureIsAnError() throws {
         let out = try ScratchDirectory()
         let report = Report.run(source: "# %% a\nx", title: "r") { _ in CellOutcome(figures: ["/nonexistent/f.png"]) }

@@ -4,7 +4,8 @@ import Tensors
 
 /// Figures through gnuplot: x/y plots, histograms, grouped bars, images and image grids.
 /// With `out:` a figure is written to a .png or .svg file; without, it is shown: a text
-/// plot at the prompt (sixel with SN_SIXEL=1 on a terminal), a PNG in a report.
+/// plot at the prompt (sixel with SN_SIXEL=1 on a terminal). In a report every figure
+/// appears, saved with `out:` or not.
 public enum PlotBuiltins {
     /// Parameters every figure takes.
     static let figureParameters: [BuiltinParameter] = [
@@ -31,7 +32,9 @@ public enum PlotBuiltins {
         try plotting(args) {
             if let out = try args.optionalString("out") {
                 LastFigure.set(figure)
-                try Gnuplot().save(figure, to: (out as NSString).expandingTildeInPath)
+                let path = (out as NSString).expandingTildeInPath
+                try Gnuplot().save(figure, to: path)
+                try FigureDisplay.saved(path)
             } else {
                 ctx.print(try FigureDisplay.show(figure))
             }
