@@ -1,4 +1,5 @@
-/// 2-D convolution (PyTorch's `nn.Conv2d`, groups = 1) as im2col + sgemm per image.
+/// 2-D convolution (PyTorch's `nn.Conv2d`, groups = 1): through oneDNN's direct kernels
+/// (OneDNNConvolution.swift) where it takes the shape, else as im2col + sgemm per image.
 /// 1x1 convolutions with stride 1 skip im2col: the image already is the column matrix.
 public struct Conv2dGeometry: Sendable, Equatable {
     public let inChannels: Int, height: Int, width: Int
@@ -160,6 +161,19 @@ extension Tensor {
         guard stride > 0, padding >= 0, geo.outH > 0, geo.outW > 0 else {
             throw TensorError.invalidArgument(op: "conv2d", message: "kernel \(weight.shape[2])x\(weight.shape[3]) with stride \(stride) and padding \(padding) does not fit input \(formatShape(x.shape)) (weight \(formatShape(weight.shape)))")
         }
+        let (n, cout) = (x.shape[0], weight.shape[0])
+        let out = OneDNNConvolution.accepts(geo, images: n, outChannels: cout, bias: bias != nil)
+            ? try OneDNNConvolution.forward(x.scalars, weight.scalars, bias?.scalars, geo, images: n, outChannels: cout)
+            : conv2dColumns(x, weight, bias, geo)
+        let (cx, cw) = (x.detached(), weight.detached())
+        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+        return result(shape: [n, cout, geo.outH, geo.outW], scalars: out, inputs: inputs) { g, needs in
+            try conv2dBackward(g, cx, cw, geo, needs: needs)
+        }
+    }
+
+    /// The forward pass as im2col + sgemm (OpenBLAS), for what oneDNN does not take.
+    static func conv2dColumns(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geo: Conv2dGeometry) -> [Float] {
         let (n, cout, spatial) = (x.shape[0], weight.shape[0], geo.spatial)
         let chunk = geo.imagesPerChunk(n)
         var out = scratch(n * cout * spatial)
@@ -213,16 +227,35 @@ extension Tensor {
                 }
             }
         }
-        let (cx, cw) = (x.detached(), weight.detached())
-        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return result(shape: [n, cout, geo.outH, geo.outW], scalars: out, inputs: inputs) { g, needs in
-            try conv2dBackward(g, cx, cw, geo, needs: needs)
+        return out
+    }
+
+    /// The gradients through oneDNN when it takes this shape, else through `conv2dBackwardColumns`.
+    static func conv2dBackward(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2dGeometry, needs: [Bool]) throws -> [Tensor?] {
+        let (n, cout) = (x.shape[0], w.shape[0])
+        let hasBias = needs.count > 2
+        guard OneDNNConvolution.acceptsBackward(geo, images: n, outChannels: cout, bias: hasBias) else {
+            return try conv2dBackwardColumns(g, x, w, geo, needs: needs)
         }
+        var grads: [Tensor?] = [nil, nil]
+        if needs[0] {
+            let dx = try OneDNNConvolution.backwardData(g.scalars, w.scalars, geo, images: n, outChannels: cout)
+            grads[0] = Tensor(uncheckedShape: x.shape, scalars: dx)
+        }
+        let biasNeeded = hasBias && needs[2]
+        if needs[1] {
+            let (dw, db) = try OneDNNConvolution.backwardWeights(g.scalars, x.scalars, geo, images: n, outChannels: cout, bias: biasNeeded)
+            grads[1] = Tensor(uncheckedShape: w.shape, scalars: dw)
+            if hasBias { grads.append(db.map { Tensor(uncheckedShape: [cout], scalars: $0) }) }
+        } else if hasBias {
+            grads.append(biasNeeded ? try g.sum(axes: [0, 2, 3]) : nil)
+        }
+        return grads
     }
 
     /// dW = sum over image chunks of G col^T, dcol = W^T G (folded back with col2im), db = sum
     /// of G; G and col hold a chunk's images side by side, as in the forward pass.
-    static func conv2dBackward(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2dGeometry, needs: [Bool]) throws -> [Tensor?] {
+    static func conv2dBackwardColumns(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2dGeometry, needs: [Bool]) throws -> [Tensor?] {
         let (n, cout, spatial) = (x.shape[0], w.shape[0], geo.spatial)
         let chunk = geo.imagesPerChunk(n)
         var dx = [Float](repeating: 0, count: needs[0] ? x.count : 0)

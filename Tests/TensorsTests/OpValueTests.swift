@@ -23,6 +23,16 @@ final class OpValueTests: XCTestCase {
         let saved = (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns)
         defer { (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns) = saved }
         (Conv2dGeometry.columnBudget, Conv2dGeometry.minimumColumns) = (30, 1)
+        OneDNN.enabled = false
+        defer { OneDNN.enabled = true }
+        try checkValues("conv2d", tolerance: 1e-5)
+    }
+
+    /// The im2col + OpenBLAS path as it runs for shapes oneDNN declines (the default path above
+    /// goes through oneDNN).
+    func testConv2dThroughOpenBLAS() throws {
+        OneDNN.enabled = false
+        defer { OneDNN.enabled = true }
         try checkValues("conv2d", tolerance: 1e-5)
     }
     func testGroupAndLayerNorm() throws { try checkValues("norm", tolerance: 1e-5) }

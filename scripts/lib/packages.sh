@@ -4,6 +4,7 @@
 
 SOFTNEG_PACKAGES=(
     libopenblas-dev          # cblas.h + the DYNAMIC_ARCH OpenBLAS (matmul, conv)
+    libdnnl-dev              # oneDNN 2.6: direct convolution kernels, bf16 matmul and convolution
     libpng-dev               # PNG read/write (simplified API)
     libjpeg-dev              # JPEG read (libjpeg-turbo)
     libedit-dev              # REPL line editing
