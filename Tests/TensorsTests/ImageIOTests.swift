@@ -105,7 +105,13 @@ final class ImageIOTests: XCTestCase {
         for shape in [[1, 1, 4, 4], [2, 3, 4, 4], [4, 4], [1, 3, 0, 4]] {
             XCTAssertThrowsError(try ImageIO.writePNG(Tensor.zeros(shape), to: dir + "/x.png"), "\(shape)")
         }
-        XCTAssertThrowsError(try ImageIO.writePNG(Tensor.zeros([3, 2, 2]), to: dir + "/no/such/dir/x.png"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+        // Missing folders are made (every atomic writer does, since 7d257f4); a folder that is a
+        // file is refused, naming the path.
+        try ImageIO.writePNG(Tensor.zeros([3, 2, 2]), to: dir + "/no/such/dir/x.png")
+        XCTAssertEqual(try ImageIO.read(dir + "/no/such/dir/x.png").shape, [1, 3, 2, 2])
+        XCTAssertThrowsError(try ImageIO.writePNG(Tensor.zeros([3, 2, 2]), to: dir + "/no/such/dir/x.png/y.png")) { error in
+            XCTAssertTrue("\(error)".contains("x.png/y.png"), "\(error)")
+        }
     }
 }
