@@ -2,9 +2,10 @@
 """Builds the test fixtures of the Diffusion tests: tiny random-weight diffusers models, their
 inputs and reference outputs, tokenizer ids on the real CLIP vocabulary, and scheduler values.
 
-Run:  /work/venv/bin/python scripts/make_fixtures.py      (CI never runs it; outputs are committed)
+Run:  $SOFTNEG_PYTHON scripts/make_fixtures.py [schedulers] [sampling]   (CI never runs it; outputs are
+committed; naming parts remakes only those, on the committed models)
 Made with: Python 3.11, torch 2.15.0 (CPU), diffusers 0.42.1, transformers 5.24.0 (tokenizers
-backend), safetensors 0.8.0, numpy 2.4.6, open-clip-torch 3.3.0 — the exact versions of a run are
+backend), safetensors 0.8.0, numpy 2.4.6, scipy 1.17.1 (diffusers' LMS scheduler needs it), open-clip-torch 3.3.0 — the exact versions of a run are
 written to Tests/DiffusionTests/Fixtures/VERSIONS.txt. Every random tensor has its own fixed seed;
 torch runs on one thread, so a second run writes the same bytes.
 
@@ -15,7 +16,9 @@ Layout (under Tests/DiffusionTests/Fixtures/; tensors in *.safetensors are F32, 
   tokenizer/*.json            transformers CLIPTokenizer ids for SENTENCES: `ids` (no padding, no
                               truncation) and `padded` (padding="max_length", max_length=77, truncation)
   tokenizer/ascii-unk/        a vocab with no non-ASCII byte symbol (unknown-token reference)
-  scheduler/*.json            betas/alphas_cumprod, timesteps, add_noise, DDIM step, DDPM step
+  scheduler/*.json            betas/alphas_cumprod, timesteps, add_noise, DDIM step, DDPM step; runs.json
+                              (every scheduler class, whole runs step by step), all_timesteps.json,
+                              class_configs.json (checkpoint configs read as each class)
   models/sd1-tiny/            SD-1.x-style pipeline folder; models/sd2-tiny/; models/pixel-tiny/ (no vae/)
   models/sd1-tiny.safetensors single-file original-SD checkpoint of sd1-tiny (weights identical)
   models/sd1-tiny-vae-legacy/ sd1-tiny's VAE with legacy attention names (query/key/value/proj_attn)
@@ -23,6 +26,10 @@ Layout (under Tests/DiffusionTests/Fixtures/; tensors in *.safetensors are F32, 
   models/sd1-tiny-vae-fp16/   the same VAE as diffusion_pytorch_model.fp16.safetensors only
   refs/<model>.ref.safetensors           text encoder / UNet / VAE references
   refs/<model>-generate.ref.safetensors  3-step guided DDIM generation
+  refs/<model>-generate-<kind>.ref.safetensors  6-step guided generation with each scheduler kind
+                              (ddim ddpm pndm euler euler_a dpm++ lms), as StableDiffusionPipeline
+  refs/<model>-edit-<kind>.ref.safetensors      SDEdit (strength 0.6, 6 steps) with each kind, as
+                              StableDiffusionImg2ImgPipeline (scripts/fixtures/sampling.py)
   refs/<model>-itm.ref.safetensors       DiffusionITM (sd1-tiny, pixel-tiny)
   refs/sd1-tiny-loss-*.ref.safetensors   loss values and gradients for every UNet parameter
   refs/sd1-tiny-vae-fp16.ref.safetensors decode with the fp16 weights (upcast to F32)
@@ -54,22 +61,27 @@ import sys
 
 import numpy
 import safetensors
+import scipy
 import torch
 
 sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import diffusers  # noqa: E402
-import open_clip  # noqa: E402
 import transformers  # noqa: E402
 from diffusers import AutoencoderKL, StableDiffusionPipeline  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 
-from fixtures import itm_losses, ldm_checkpoint, models, schedulers, tokenizers_clip  # noqa: E402
+from fixtures import itm_losses, ldm_checkpoint, models, sampling, schedulers  # noqa: E402
 from fixtures.common import FIXTURES, MODELS, REFS, randn, save_tensors, write_text  # noqa: E402
 
 
-def versions():
+def versions(open_clip_version=None):
+    """The versions of this run; open_clip (only the full run needs it, for the CLIP vocabulary)
+    is imported here, or its line kept from the last full run."""
+    if open_clip_version is None:
+        import open_clip
+        open_clip_version = open_clip.__version__
     return "\n".join([
         "Fixtures made by scripts/make_fixtures.py with:",
         f"python {platform.python_version()}",
@@ -78,7 +90,8 @@ def versions():
         f"transformers {transformers.__version__}",
         f"safetensors {safetensors.__version__}",
         f"numpy {numpy.__version__}",
-        f"open-clip-torch {open_clip.__version__}",
+        f"scipy {scipy.__version__}",
+        f"open-clip-torch {open_clip_version}",
     ]) + "\n"
 
 
@@ -133,11 +146,14 @@ def single_file(m):
 def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
+    if len(sys.argv) > 1:
+        return only(sys.argv[1:])
     for d in ("models", "refs", "tokenizer", "scheduler", "clip-vocab", "clip-vocab-pad-bang"):
         shutil.rmtree(os.path.join(FIXTURES, d), ignore_errors=True)
     os.makedirs(REFS, exist_ok=True)
     write_text(os.path.join(FIXTURES, "VERSIONS.txt"), versions())
 
+    from fixtures import tokenizers_clip
     vocab, merges = tokenizers_clip.make()
     schedulers.make()
     summary = {}
@@ -151,11 +167,28 @@ def main():
             summary["sd1-tiny losses"] = itm_losses.losses(name, m, 4000)
         if name in ("sd1-tiny", "pixel-tiny"):
             itm_losses.itm(name, m, 3000 + len(summary))
+        sampling.make(name, m)
     print(json.dumps(summary, indent=1))
     total = 0
     for root, _, files in os.walk(FIXTURES):
         total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
     print(f"fixtures: {total / 1e6:.2f} MB")
+
+
+def only(parts):
+    """Remakes some parts on the committed models: `schedulers` (the scheduler/*.json files) and
+    `sampling` (generation and edit references with every scheduler)."""
+    unknown = set(parts) - {"schedulers", "sampling"}
+    if unknown:
+        sys.exit(f"unknown part(s) {sorted(unknown)}; choose from: schedulers, sampling")
+    with open(os.path.join(FIXTURES, "VERSIONS.txt")) as f:
+        kept = [line.split()[-1] for line in f if line.startswith("open-clip-torch ")]
+    write_text(os.path.join(FIXTURES, "VERSIONS.txt"), versions(kept[0] if kept else "not used"))
+    if "schedulers" in parts:
+        schedulers.make()
+    if "sampling" in parts:
+        for name in ("sd1-tiny", "sd2-tiny", "pixel-tiny"):
+            sampling.make(name, models.load(name))
 
 
 if __name__ == "__main__":

@@ -93,25 +93,27 @@ public struct NoiseSchedule: Sendable {
             let ratio = n / steps
             return (0..<steps).reversed().map { $0 * ratio + config.stepsOffset }
         case .trailing:
-            // np.round(np.arange(n, 0, -n / steps)) - 1, with numpy's arange arithmetic.
-            let delta = -Double(n) / Double(steps)
-            let count = Int((Double(0 - n) / delta).rounded(.up))
-            let start = Double(n)
-            let d = (start + delta) - start
-            return (0..<count).map { i in
-                let v = i == 0 ? start : (i == 1 ? start + delta : start + Double(i) * d)
-                return Int(v.rounded(.toNearestOrEven)) - 1
-            }
+            // np.round(np.arange(n, 0, -n / steps)) - 1
+            return NoiseSchedule.numpyArange(Double(n), 0, -Double(n) / Double(steps)).map { Int($0.rounded(.toNearestOrEven)) - 1 }
         case .linspace:
             // np.linspace(0, n - 1, steps).round()[::-1]
-            let stop = Double(n - 1)
-            guard steps > 1 else { return [0] }
-            let step = stop / Double(steps - 1)
-            return (0..<steps).reversed().map { i in
-                let v = i == steps - 1 ? stop : Double(i) * step
-                return Int(v.rounded(.toNearestOrEven))
-            }
+            return NoiseSchedule.numpyLinspace(0, Double(n - 1), count: steps).reversed().map { Int($0.rounded(.toNearestOrEven)) }
         }
+    }
+
+    /// np.arange(start, stop, step) in float64 with numpy's arithmetic: ceil((stop - start) / step)
+    /// values; after the first two, start + i * ((start + step) - start).
+    static func numpyArange(_ start: Double, _ stop: Double, _ step: Double) -> [Double] {
+        let count = max(Int(((stop - start) / step).rounded(.up)), 0)
+        let d = (start + step) - start
+        return (0..<count).map { i in i == 0 ? start : (i == 1 ? start + step : start + Double(i) * d) }
+    }
+
+    /// np.linspace(start, stop, count) in float64: start + i * step, the last one exactly `stop`.
+    static func numpyLinspace(_ start: Double, _ stop: Double, count: Int) -> [Double] {
+        guard count > 1 else { return count == 1 ? [start] : [] }
+        let step = (stop - start) / Double(count - 1)
+        return (0..<count).map { $0 == count - 1 ? stop : Double($0) * step + start }
     }
 
     /// abar_t, checked against the training range.
@@ -148,9 +150,24 @@ public struct NoiseSchedule: Sendable {
                 throw DiffusionError.invalidArgument(op: "add_noise", message: "timestep \(t) is outside 0..<\(alphasCumprod.count)")
             }
             let abar = alphasCumprod[t]
-            let a = abar.squareRoot(), b = (1 - abar).squareRoot()
-            for i in r * perRow..<(r + 1) * perRow { out[i] = a * x[i] + b * e[i] }
+            mix(x, e, signal: abar.squareRoot(), noise: (1 - abar).squareRoot(), rows: r * perRow..<(r + 1) * perRow, into: &out)
         }
         return try Tensor(shape: original.shape, scalars: out)
+    }
+
+    /// a x + b e at one noise level for the whole batch: the schedulers' add_noise at their current
+    /// step (Euler and LMS: a = 1, b = sigma; DPM-Solver: a = alpha_t, b = sigma_t).
+    static func blend(_ original: Tensor, _ noise: Tensor, signal a: Float, noise b: Float, op: String) throws -> Tensor {
+        guard original.shape == noise.shape else {
+            throw DiffusionError.shapeMismatch(op: "\(op) (noise like the samples)", expected: original.shape, found: noise.shape)
+        }
+        var out = [Float](repeating: 0, count: original.count)
+        mix(original.scalars, noise.scalars, signal: a, noise: b, rows: 0..<out.count, into: &out)
+        return try Tensor(shape: original.shape, scalars: out)
+    }
+
+    /// out = a x + b e over `range`: the forward process's one formula.
+    private static func mix(_ x: [Float], _ e: [Float], signal a: Float, noise b: Float, rows range: Range<Int>, into out: inout [Float]) {
+        for i in range { out[i] = a * x[i] + b * e[i] }
     }
 }

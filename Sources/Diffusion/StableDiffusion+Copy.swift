@@ -19,7 +19,7 @@ extension StableDiffusion {
         Self.copyGradientFlags(from: textEncoder.parameters, to: textCopy.parameters)
         if let vae, let vaeCopy { Self.copyGradientFlags(from: vae.weights.parameters, to: vaeCopy.weights.parameters) }
         var pipeline = try StableDiffusion(tokenizer: tokenizer, textEncoder: textCopy, unet: unetCopy, vae: vaeCopy,
-                                           scheduler: scheduler, origin: origin, verbatimFiles: verbatimFiles)
+                                           scheduler: schedulerConfig, origin: origin, verbatimFiles: verbatimFiles)
         pipeline.name = name
         return pipeline
     }

@@ -29,7 +29,7 @@ extension StableDiffusion {
         var verbatim: [String: Data] = [:]
         for (name, data) in tokenizerFiles { verbatim["tokenizer/\(name)"] = data }
         return try StableDiffusion(tokenizer: tokenizer, textEncoder: textModel, unet: unetModel, vae: vaeModel,
-                                   scheduler: DDIMScheduler(scheduler), origin: origin, verbatimFiles: verbatim)
+                                   scheduler: scheduler, origin: origin, verbatimFiles: verbatim)
     }
 
     enum Component: UInt64 { case unet = 1, textEncoder = 2, vae = 3 }

@@ -9,8 +9,11 @@ public struct StableDiffusion: Sendable {
     public let textEncoder: CLIPTextModel
     public let unet: UNet2DConditionModel
     public let vae: AutoencoderKL?
-    /// The checkpoint's scheduler config; sampling uses DDIM on its betas whatever the class.
-    public let scheduler: DDIMScheduler
+    /// The scheduler of the checkpoint's `_class_name`, as `StableDiffusionPipeline.from_pretrained`
+    /// builds it (a class not implemented here samples with DDIM on its betas, after a notice).
+    public let scheduler: any DiffusionScheduler
+    /// `scheduler_config.json` as the checkpoint has it: `makeScheduler` reads it as another class.
+    public let schedulerConfig: SchedulerConfig
     /// Where the pipeline was loaded from, for messages.
     public let origin: String
     /// What results and tables call this model: the folder's name (`shapes-base`) unless the
@@ -23,7 +26,7 @@ public struct StableDiffusion: Sendable {
     public let verbatimFiles: [String: Data]
 
     public init(tokenizer: CLIPTokenizer, textEncoder: CLIPTextModel, unet: UNet2DConditionModel,
-                vae: AutoencoderKL?, scheduler: DDIMScheduler, origin: String, verbatimFiles: [String: Data] = [:]) throws {
+                vae: AutoencoderKL?, scheduler: SchedulerConfig, origin: String, verbatimFiles: [String: Data] = [:]) throws {
         try Self.checkTextWidth(textEncoder.config.hiddenSize, unet: unet, origin: origin)
         if let vae, vae.config.latentChannels != unet.config.inChannels {
             throw DiffusionError.invalidArgument(
@@ -34,7 +37,8 @@ public struct StableDiffusion: Sendable {
         self.textEncoder = textEncoder
         self.unet = unet
         self.vae = vae
-        self.scheduler = scheduler
+        self.scheduler = try scheduler.scheduler()
+        schedulerConfig = scheduler
         self.origin = origin
         self.name = Self.defaultName(origin: origin)
         self.verbatimFiles = verbatimFiles
@@ -83,6 +87,11 @@ public struct StableDiffusion: Sendable {
     /// Images [B, 3, H, W] in [0, 1] -> what the UNet denoises: the VAE posterior's mean (or a sample
     /// drawn with `seed`) times `scaling_factor`; in pixel space the image mapped to [-1, 1].
     public func encodeImage(_ image: Tensor, sample: Bool = false, seed: UInt64 = 0) throws -> Tensor {
+        try encodeImage(image, posterior: sample ? { try $0.sample(noise: Tensor.randn($0.mean.shape, seed: seed)) } : nil)
+    }
+
+    /// The same with `posterior` choosing the latents from the VAE posterior (nil: its mean).
+    func encodeImage(_ image: Tensor, posterior choose: ((DiagonalGaussian) throws -> Tensor)?) throws -> Tensor {
         let channels = vae?.config.inChannels ?? unet.config.inChannels
         guard image.rank == 4, image.shape[1] == channels else {
             throw DiffusionError.shapeMismatch(op: "encode_image (images [B, \(channels), H, W] in [0, 1])",
@@ -92,7 +101,7 @@ public struct StableDiffusion: Sendable {
         let scaled = 2 * image - 1
         guard let vae else { return scaled }
         let posterior = try vae.encode(scaled)
-        let latents = sample ? try posterior.sample(noise: Tensor.randn(posterior.mean.shape, seed: seed)) : posterior.mean
+        let latents = try choose?(posterior) ?? posterior.mean
         return latents * Float(vae.config.scalingFactor)
     }
 
@@ -111,95 +120,20 @@ public struct StableDiffusion: Sendable {
     /// The UNet's noise (or v) prediction for x_t [B, C, h, w] at `timesteps` (one, or one per row)
     /// under the text conditioning `context` [B, L, D].
     public func noisePrediction(_ x: Tensor, timesteps: [Int], context: Tensor) throws -> Tensor {
-        let t = try Tensor(shape: [timesteps.count], scalars: timesteps.map(Float.init))
-        return try unet(x, timestep: t, encoderHiddenStates: context)
+        try noisePrediction(x, timesteps: timesteps.map(Float.init), context: context)
     }
 
-    /// Text-to-image with classifier-free guidance, as diffusers' `StableDiffusionPipeline` samples
-    /// with a `DDIMScheduler` (eta 0): one batched UNet call per step on [uncond; cond],
-    /// eps = eps_u + g (eps_c - eps_u) when g > 1, then a DDIM step. Returns images [B, 3, H, W] in [0, 1].
-    ///
-    /// - latents: the initial noise [B, C, h, w] (B = number of prompts); drawn from `seed` when nil.
-    /// - height, width: image size in pixels when `latents` is nil; default the UNet's sample_size
-    ///   times the VAE's scale factor.
-    /// - progress: called after every step; throwing from it stops the sampling between steps.
-    public func generate(_ prompts: [String], steps: Int = 50, guidance: Float = 7.5, seed: UInt64 = 0,
-                         latents: Tensor? = nil, negative: [String] = [""], height: Int? = nil, width: Int? = nil,
-                         progress: ((GenerationProgress) throws -> Void)? = nil) throws -> Tensor {
-        guard !prompts.isEmpty else {
-            throw DiffusionError.invalidArgument(op: "generate", message: "no prompt given")
-        }
-        let batch = prompts.count
-        guard negative.count == 1 || negative.count == batch else {
-            throw DiffusionError.invalidArgument(op: "generate", message: "\(negative.count) negative prompts for \(batch) prompts (give one, or one per prompt)")
-        }
-        let initial = try latents ?? Tensor.randn(latentShape(batch: batch, height: height, width: width), seed: seed)
-        let channels = unet.config.inChannels
-        guard initial.rank == 4, initial.shape[0] == batch, initial.shape[1] == channels else {
-            throw DiffusionError.shapeMismatch(op: "generate (latents [prompts, \(channels), h, w])",
-                                               expected: [batch, channels] + Array(initial.shape.dropFirst(2).prefix(2)), found: initial.shape)
-        }
-        return try noGrad {
-            let cond = try encodeText(prompts)
-            let context: Tensor? = guidance > 1
-                ? try Tensor.cat([encodeText(negative.count == batch ? negative : Array(repeating: negative[0], count: batch)), cond], axis: 0)
-                : nil
-            let final = try sample(initial, context: context ?? cond, guidance: guidance, steps: steps, progress: progress)
-            return try decodeLatents(final)
-        }
+    /// The same at timesteps that may be fractional (Euler's and LMS's are): the UNet embeds t as a float.
+    public func noisePrediction(_ x: Tensor, timesteps: [Float], context: Tensor) throws -> Tensor {
+        try unet(x, timestep: try Tensor(shape: [timesteps.count], scalars: timesteps), encoderHiddenStates: context)
     }
 
-    /// The DDIM sampling loop from `latents` (x_T) to x_0. `context` holds [uncond; cond] (2B rows)
-    /// when guidance > 1, else the B conditional rows.
-    public func sample(_ latents: Tensor, context: Tensor, guidance: Float, steps: Int,
-                       progress: ((GenerationProgress) throws -> Void)? = nil) throws -> Tensor {
-        let timesteps = try scheduler.timesteps(steps: steps)
-        let guided = guidance > 1
-        // DDIM's init_noise_sigma is 1: the initial noise is used as given.
-        var x = latents
-        let start = Date()
-        for (i, t) in timesteps.enumerated() {
-            let input = guided ? try Tensor.cat([x, x], axis: 0) : x
-            let eps = try noisePrediction(input, timesteps: [t], context: context)
-            let guidedEps = guided ? try classifierFreeGuidance(eps, scale: guidance) : eps
-            x = try scheduler.step(guidedEps, timestep: t, sample: x, steps: steps).prevSample
-            try progress?(GenerationProgress(step: i + 1, total: timesteps.count, timestep: t,
-                                             elapsed: Date().timeIntervalSince(start)))
-        }
-        return x
+    /// The pipeline's own scheduler (nil), or the `kind` built from the checkpoint's scheduler
+    /// config as diffusers' `Kind.from_config(pipe.scheduler.config)` builds it.
+    public func makeScheduler(_ kind: SchedulerKind?) throws -> any DiffusionScheduler {
+        guard let kind else { return scheduler }
+        return try schedulerConfig.scheduler(kind)
     }
-
-    /// The initial latent shape for `batch` images of `height` x `width` pixels.
-    public func latentShape(batch: Int, height: Int? = nil, width: Int? = nil) throws -> [Int] {
-        let factor = vaeScaleFactor
-        let size = unet.config.sampleSize
-        guard let h = height ?? size.map({ $0[0] * factor }), let w = width ?? size.map({ $0[$0.count > 1 ? 1 : 0] * factor }) else {
-            throw DiffusionError.invalidArgument(op: "generate", message: "the UNet config has no sample_size: give height and width, or latents")
-        }
-        guard batch > 0, h > 0, w > 0, h % factor == 0, w % factor == 0 else {
-            throw DiffusionError.invalidArgument(op: "generate", message: "image size \(h)x\(w) must be positive multiples of \(factor)")
-        }
-        return [batch, unet.config.inChannels, h / factor, w / factor]
-    }
-}
-
-/// Classifier-free guidance (Ho & Salimans): eps = eps_u + g (eps_c - eps_u), where `prediction`
-/// stacks the unconditional rows over the conditional ones.
-public func classifierFreeGuidance(_ prediction: Tensor, scale: Float) throws -> Tensor {
-    let halves = try prediction.chunked(2, axis: 0)
-    guard halves.count == 2, halves[0].shape == halves[1].shape else {
-        throw DiffusionError.invalidArgument(op: "classifier-free guidance", message: "expected [uncond; cond] rows, got \(formatShape(prediction.shape))")
-    }
-    return try halves[0] + scale * (halves[1] - halves[0])
-}
-
-/// Where a sampling run is, reported after each step.
-public struct GenerationProgress: Sendable {
-    public let step: Int, total: Int
-    /// The timestep just denoised.
-    public let timestep: Int
-    /// Seconds since sampling started.
-    public let elapsed: Double
 }
 
 // MARK: - Checkpoints
@@ -253,7 +187,7 @@ extension StableDiffusion {
         let tokenizerFolder = root.appendingPathComponent("tokenizer")
         let tokenizer = try CLIPTokenizer(folder: tokenizerFolder)
         let schedulerFile = root.appendingPathComponent("scheduler/scheduler_config.json")
-        let scheduler = DDIMScheduler(try SchedulerConfig.load(schedulerFile))
+        let scheduler = try SchedulerConfig.load(schedulerFile)
 
         var verbatim: [String: Data] = [:]
         verbatim["scheduler/scheduler_config.json"] = try? Data(contentsOf: schedulerFile)
@@ -291,9 +225,9 @@ extension StableDiffusion {
             if files["scheduler/scheduler_config.json"] == nil {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                files["scheduler/scheduler_config.json"] = try encoder.encode(scheduler.config)
+                files["scheduler/scheduler_config.json"] = try encoder.encode(schedulerConfig)
             }
-            files["model_index.json"] = try PipelineIndex.json(schedulerClass: scheduler.config.className, hasVAE: vae != nil, name: name)
+            files["model_index.json"] = try PipelineIndex.json(schedulerClass: schedulerConfig.className, hasVAE: vae != nil, name: name)
             for (name, data) in files.sorted(by: { $0.key < $1.key }) {
                 try AtomicFile.write([UInt8](data), to: folder.appendingPathComponent(name).path)
             }

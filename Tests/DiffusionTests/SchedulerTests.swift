@@ -1,7 +1,7 @@
 import Foundation
 import Tensors
 import XCTest
-import Diffusion
+@testable import Diffusion
 
 /// Scheduler values against diffusers 0.42.1 / torch 2.15 (scripts/make_fixtures.py,
 /// Fixtures/scheduler/*.json hold exact float32 values). Tolerance: 1e-6 of the reference's largest
@@ -44,7 +44,7 @@ final class SchedulerTests: XCTestCase {
             XCTAssertLessThanOrEqual(maxScaledError(s.betas, entry.betas), betaTolerance, "betas \(entry.name)")
             XCTAssertLessThanOrEqual(maxScaledError(s.alphasCumprod, entry.alphas_cumprod), entry.config.rescaleBetasZeroSnr ? 1e-6 : 0,
                                      "alphas_cumprod \(entry.name)")
-            XCTAssertEqual(DDIMScheduler(entry.config, notify: { _ in }).finalAlphaCumprod, entry.final_alpha_cumprod, entry.name)
+            XCTAssertEqual(try DDIMScheduler(entry.config).finalAlphaCumprod, entry.final_alpha_cumprod, entry.name)
         }
     }
 
@@ -70,7 +70,7 @@ final class SchedulerTests: XCTestCase {
     func testDDIMStep() throws {
         let fixture = try FixtureFiles.decode(Cases<DDIMCase>.self, "scheduler/ddim_step.json")
         for c in fixture.cases {
-            let ddim = DDIMScheduler(c.config, notify: { _ in })
+            let ddim = try DDIMScheduler(c.config)
             let noise = try c.variance_noise.map { try Tensor(shape: c.shape, scalars: $0) }
             let r = try ddim.step(try Tensor(shape: c.shape, scalars: c.model_output), timestep: c.timestep,
                                   sample: try Tensor(shape: c.shape, scalars: c.sample), steps: c.steps, eta: c.eta, varianceNoise: noise)
@@ -78,12 +78,15 @@ final class SchedulerTests: XCTestCase {
             XCTAssertLessThanOrEqual(maxScaledError(r.prevSample.scalars, c.prev_sample), 1e-6, label)
             // x0 = (x_t - sqrt(1 - abar) eps) / sqrt(abar) multiplies torch's 1-ulp sqrt error by
             // 1 / sqrt(abar_t) (7 at t = 901), and clipping to [-1, 1] leaves no large magnitude to scale by.
-            XCTAssertLessThanOrEqual(maxScaledError(r.predOriginalSample.scalars, c.pred_original_sample), 2e-6, label)
+            XCTAssertLessThanOrEqual(maxScaledError(try XCTUnwrap(r.predOriginalSample).scalars, c.pred_original_sample), 2e-6, label)
         }
     }
 
     func testDDPMStepWithGivenNoise() throws {
-        let fixture = try FixtureFiles.decode(Cases<DDPMCase>.self, "scheduler/ddpm_step.json")
+        // The script builds these with DDPMScheduler.from_config(config): the configs read as DDPM's.
+        let decoder = JSONDecoder()
+        decoder.userInfo[try XCTUnwrap(SchedulerConfig.classOverride)] = SchedulerKind.ddpm.className
+        let fixture = try decoder.decode(Cases<DDPMCase>.self, from: Data(contentsOf: FixtureFiles.url("scheduler/ddpm_step.json")))
         for c in fixture.cases {
             let ddpm = try DDPMScheduler(c.config)
             let r = try ddpm.step(try Tensor(shape: c.shape, scalars: c.model_output), timestep: c.timestep,
@@ -91,18 +94,23 @@ final class SchedulerTests: XCTestCase {
                                   noise: try Tensor(shape: c.shape, scalars: c.noise), steps: c.steps)
             let label = "\(c.name) steps \(c.steps.map(String.init) ?? "none") t \(c.timestep)"
             XCTAssertLessThanOrEqual(maxScaledError(r.prevSample.scalars, c.prev_sample), 1e-6, label)
-            XCTAssertLessThanOrEqual(maxScaledError(r.predOriginalSample.scalars, c.pred_original_sample), 1e-6, label)
+            XCTAssertLessThanOrEqual(maxScaledError(try XCTUnwrap(r.predOriginalSample).scalars, c.pred_original_sample), 1e-6, label)
         }
     }
 
-    /// A config file of the tiny SD-1.x model: PNDMScheduler, read with DDIM's defaults for absent keys.
+    /// A config file of the tiny SD-1.x model: PNDMScheduler, with PNDM's defaults for absent keys;
+    /// read as DDIM, its clip_sample (a key PNDM does not take) counts.
     func testCheckpointConfigsAndFallback() throws {
         let sd1 = try SchedulerConfig.load(try FixtureFiles.url("models/sd1-tiny/scheduler/scheduler_config.json"))
         XCTAssertEqual(sd1.className, "PNDMScheduler")
+        XCTAssertEqual(sd1.kind, .pndm)
         XCTAssertEqual(sd1.betaSchedule, .scaledLinear)
         XCTAssertEqual(sd1.stepsOffset, 1)
         XCTAssertFalse(sd1.setAlphaToOne)
-        XCTAssertFalse(sd1.clipSample)
+        XCTAssertTrue(sd1.skipPrkSteps)
+        XCTAssertFalse(try sd1.resolved(for: .ddim).clipSample)
+        XCTAssertFalse(try sd1.resolved(for: .ddim).setAlphaToOne)
+        XCTAssertEqual(try sd1.resolved(for: .euler).timestepSpacing, .linspace)
         XCTAssertEqual(sd1.predictionType, .epsilon)
         XCTAssertEqual(sd1.timestepSpacing, .leading)
         let sd2 = try SchedulerConfig.load(try FixtureFiles.url("models/sd2-tiny/scheduler/scheduler_config.json"))
@@ -117,8 +125,8 @@ final class SchedulerTests: XCTestCase {
         XCTAssertTrue(euler.clipSample)
         XCTAssertTrue(euler.setAlphaToOne)
         var notices: [String] = []
-        _ = DDIMScheduler(euler, notify: { notices.append($0) })
-        _ = DDIMScheduler(euler, notify: { notices.append($0) })
+        XCTAssertEqual(try euler.scheduler(notify: { notices.append($0) }).kind, .ddim)
+        XCTAssertEqual(try euler.scheduler(notify: { notices.append($0) }).kind, .ddim)
         XCTAssertEqual(notices.count, 1)
         XCTAssertTrue(notices.first?.contains("EulerTestOnlyScheduler") ?? false)
         XCTAssertEqual(NoiseSchedule(euler).alphasCumprod, NoiseSchedule(sd1).alphasCumprod)
@@ -135,7 +143,7 @@ final class SchedulerTests: XCTestCase {
             XCTAssertEqual(error as? DiffusionError, .unsupported(path: "s.json", key: "thresholding", value: "true"))
         }
         XCTAssertThrowsError(try SchedulerConfig.decode(Data("not json".utf8), path: "s.json"))
-        let ddim = DDIMScheduler(SchedulerConfig(), notify: { _ in })
+        let ddim = try DDIMScheduler(SchedulerConfig())
         XCTAssertThrowsError(try ddim.timesteps(steps: 0))
         XCTAssertThrowsError(try ddim.step(Tensor.zeros([1, 2]), timestep: 1000, sample: Tensor.zeros([1, 2]), steps: 10))
         XCTAssertThrowsError(try ddim.step(Tensor.zeros([1, 2]), timestep: 10, sample: Tensor.zeros([1, 3]), steps: 10))

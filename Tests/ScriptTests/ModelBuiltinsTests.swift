@@ -95,7 +95,8 @@ final class ModelBuiltinsTests: XCTestCase {
         assertClose(try tensor(run, "pic"), (try XCTUnwrap(ref.tensors["vae.decoded"]) * 0.5 + 0.5).clamped(0, 1), tolerance: 1e-4, "decode_latents")
     }
 
-    /// generate with the reference's latents, and the same loop written out with timesteps / unet / step.
+    /// generate with the reference's latents and DDIM (the reference's scheduler), and the same loop
+    /// written out with timesteps / unet / step.
     func testGenerateAndTheHandWrittenLoopMatchDiffusers() throws {
         for name in ["sd1-tiny", "pixel-tiny"] {
             let ref = try reference("\(name)-generate")
@@ -104,8 +105,8 @@ final class ModelBuiltinsTests: XCTestCase {
             let prompt = try XCTUnwrap(ref.settings["prompt"])
             try run("""
                 m = load("\(model(name))")
-                img = generate(m, "\(prompt)", steps: 3, guidance: 7.5, latents: z)
-                ts = timesteps(m, 3)
+                img = generate(m, "\(prompt)", steps: 3, guidance: 7.5, latents: z, scheduler: "ddim")
+                ts = timesteps(m, 3, scheduler: "ddim")
                 ctx = cat([encode_text(m, ""), encode_text(m, "\(prompt)")], 0)
                 x = z
                 for t in ts {
@@ -120,6 +121,37 @@ final class ModelBuiltinsTests: XCTestCase {
             assertClose(try tensor(run, "x"), ref.tensors["final_latents"], tolerance: 1e-3, "\(name) loop")
             assertClose(try tensor(run, "manual"), ref.tensors["image"], tolerance: 1e-3, "\(name) loop image")
         }
+    }
+
+    /// generate(scheduler:) and edit against diffusers (refs/<model>-generate-<kind> and
+    /// refs/<model>-edit-<kind>, scripts/fixtures/sampling.py): 6 steps, guidance 7.5, strength 0.6.
+    func testSchedulerChoiceAndEditMatchDiffusers() throws {
+        let gen = try reference("sd2-tiny-generate-euler")
+        let dpm = try reference("sd1-tiny-edit-dpm++")
+        let pixel = try reference("pixel-tiny-edit-ddim")
+        let run = Run()
+        run.interpreter.setVariable("z", .tensor(try XCTUnwrap(gen.tensors["latents"])))
+        run.interpreter.setVariable("zl", .tensor(try XCTUnwrap(dpm.tensors["image_latents"])))
+        run.interpreter.setVariable("e", .tensor(try XCTUnwrap(dpm.tensors["noise"])))
+        run.interpreter.setVariable("pimg", .tensor(try XCTUnwrap(pixel.tensors["image"])))
+        run.interpreter.setVariable("pe", .tensor(try XCTUnwrap(pixel.tensors["noise"])))
+        try run("""
+            m2 = load("\(model("sd2-tiny"))")
+            img = generate(m2, "\(try XCTUnwrap(gen.settings["prompt"]))", steps: 6, latents: z, scheduler: "euler")
+            m1 = load("\(model("sd1-tiny"))")
+            ed = edit(m1, none, "\(try XCTUnwrap(dpm.settings["prompt"]))", steps: 6, scheduler: "dpm++", latents: zl, noise: e)
+            mp = load("\(model("pixel-tiny"))")
+            ped = edit(mp, pimg, "\(try XCTUnwrap(pixel.settings["prompt"]))", steps: 6, scheduler: "ddim", noise: pe)
+            ts = timesteps(m1, 6)
+            help(edit)
+            """)
+        assertClose(try tensor(run, "img"), gen.tensors["image"], tolerance: 1e-3, "generate euler")
+        assertClose(try tensor(run, "ed"), dpm.tensors["edited"], tolerance: 1e-4, "edit dpm++")
+        assertClose(try tensor(run, "ped"), pixel.tensors["edited"], tolerance: 1e-4, "edit pixel ddim")
+        // sd1-tiny's own scheduler is PNDM: 6 steps call the UNet 7 times.
+        XCTAssertEqual(try tensor(run, "ts").scalars, try XCTUnwrap(try reference("sd1-tiny-generate-pndm").tensors["timesteps"]).scalars)
+        XCTAssertTrue(run.printed.contains("edit(m, img, prompt, strength: 0.6, steps: 50, guidance: 7.5, seed: 0, negative: \"\", scheduler: none"), run.printed)
+        XCTAssertTrue(run.printed.contains("\"euler_a\" | \"dpm++\""), run.printed)
     }
 
     func testAddNoiseIsTheForwardProcess() throws {
@@ -160,7 +192,7 @@ final class ModelBuiltinsTests: XCTestCase {
         XCTAssertEqual(run.interpreter.variable("pix").map { run.interpreter.printer.str($0) }, "true")
         XCTAssertEqual(run.interpreter.variable("ch").map { run.interpreter.printer.str($0) }, "3")
         XCTAssertTrue(run.printed.contains("generate(m, prompt, steps: 50, guidance: 7.5, seed: 0, latents: none, negative: \"\""), run.printed)
-        for name in ["load", "save", "tokenize", "encode_text", "encode_image", "decode_latents", "unet", "add_noise", "step", "timesteps", "generate"] {
+        for name in ["load", "save", "tokenize", "encode_text", "encode_image", "decode_latents", "unet", "add_noise", "step", "timesteps", "generate", "edit"] {
             XCTAssertNotNil(run.interpreter.builtin(named: name), name)
             XCTAssertFalse(run.interpreter.builtin(named: name)?.doc.isEmpty ?? true, name)
         }
@@ -196,6 +228,10 @@ final class ModelBuiltinsTests: XCTestCase {
             (m + "unet(m, zeros(2, 4, 8, 8), [1, 2, 3], encode_text(m, \"a\"))", "one per row"),
             (m + "encode_image(m, zeros(4, 4))", "[B,C,H,W]"),
             (m + "generate(m, \"a\", steps: 2, seed: -1)", "seed"),
+            (m + "generate(m, \"a\", steps: 2, scheduler: \"euler-a\")", "did you mean 'euler_a'"),
+            (m + "timesteps(m, 2, scheduler: \"heun\")", "\"ddim\", \"ddpm\", \"pndm\", \"euler\", \"euler_a\", \"dpm++\", \"lms\""),
+            (m + "edit(m, zeros(1, 3, 16, 16), \"a\", strength: 1.5)", "strength must be in (0, 1]"),
+            (m + "edit(m, zeros(1, 3, 15, 16), \"a\")", "[1,3,15,16]"),
         ]
         for (source, expected) in cases {
             guard let error = scriptError(source) else { XCTFail("no error for \(source)"); continue }

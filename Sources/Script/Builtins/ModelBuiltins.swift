@@ -44,8 +44,8 @@ public final class ModelValue: HostValue {
                                    ("bos_token_id", .number(Double(t.bosTokenID))), ("eos_token_id", .number(Double(t.eosTokenID))),
                                    ("pad_token_id", .number(Double(t.padTokenID)))]))
         case "scheduler":
-            // Sampling always uses DDIM on the checkpoint's betas; `class` is what the checkpoint named.
-            return .record(Record([("type", .string("DDIMScheduler")), ("class", .string(p.scheduler.config.className)),
+            // `type` is the class that samples (DDIM in place of a class not implemented), `class` what the checkpoint names.
+            return .record(Record([("type", .string(p.scheduler.config.className)), ("class", .string(p.schedulerConfig.className)),
                                    ("config", try Self.record(p.scheduler.config))]))
         case "log":
             // One tensor per logged quantity, indexed by step: ready to plot.
@@ -77,7 +77,7 @@ public final class ModelValue: HostValue {
         // The name is what results and tables will call it; the path says where it came from.
         let label = StableDiffusion.defaultName(origin: p.origin) == p.name ? p.origin : "\(p.name) (from \(p.origin))"
         return "<model \(label): \(Self.millions(total)) parameters, \(space), text width \(p.textEncoder.config.hiddenSize), "
-            + "scheduler \(p.scheduler.config.className)>"
+            + "scheduler \(p.schedulerConfig.className)>"
     }
 
     static func count(_ parameters: [String: Parameter]) -> Int { parameters.values.reduce(0) { $0 + $1.value.count } }
@@ -182,6 +182,32 @@ public enum ModelBuiltins {
         return n
     }
 
+    /// A progress line for a sampling run (sized by its first report: PNDM takes one step more than
+    /// asked) that also lets Ctrl-C stop between steps.
+    static func progress(_ label: String) -> (GenerationProgress) throws -> Void {
+        var meter: ProgressMeter?
+        return { progress in
+            let m = meter ?? ProgressMeter(label, total: progress.total)
+            meter = m
+            m.update(progress.step)
+            try Interrupt.check()
+        }
+    }
+
+    static let schedulerNames = SchedulerKind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " | ")
+
+    /// A string argument naming one case of a choice enum, or nil when none; anything else is an
+    /// error that lists the choices and suggests the nearest.
+    static func choice<C: CaseIterable & RawRepresentable>(_ args: Arguments, _ name: String, _: C.Type) throws -> C? where C.RawValue == String {
+        guard let s = try args.optionalString(name) else { return nil }
+        guard let c = C(rawValue: s) else {
+            let names = C.allCases.map(\.rawValue)
+            throw ArgumentError(parameter: name, "\(args.builtin): \(name) must be one of \(names.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(s)\""
+                + Suggestions.hint(for: s, among: names))
+        }
+        return c
+    }
+
     public static let builtins: [Builtin] = [
         Builtin("load", [.init("path", .string), .init("variant", .optional(.string), default: .noValue),
                          .init("config", .optional(.string), default: .noValue), .init("lora", .optional(.string), default: .noValue)], returns: "model",
@@ -255,37 +281,56 @@ public enum ModelBuiltins {
             let t = try timesteps(args, "t", range: p.scheduler.config.numTrainTimesteps)
             return .tensor(try p.scheduler.addNoise(try args.tensor("x0"), noise: try args.tensor("noise"), timesteps: t))
         },
-        Builtin("timesteps", [.init("m", model), .init("steps", .int)], returns: "tensor",
-                doc: "The scheduler's inference timesteps for that many steps, largest first (its timestep_spacing and steps_offset).") { args, _ in
+        Builtin("timesteps", [.init("m", model), .init("steps", .int), .init("scheduler", .optional(.string), default: .noValue)], returns: "tensor",
+                doc: "The timesteps a scheduler calls the UNet at for that many steps, in order (its timestep_spacing and steps_offset; PNDM repeats one, Euler's may be fractional); scheduler: \(schedulerNames) (default: the checkpoint's class).") { args, _ in
             let p = try pipeline(args)
-            return .tensor(Tensor(try p.scheduler.timesteps(steps: try steps(args, p)).map(Float.init)))
+            let scheduler = try p.makeScheduler(try choice(args, "scheduler", SchedulerKind.self))
+            return .tensor(Tensor(try scheduler.timesteps(steps: try steps(args, p))))
         },
         Builtin("step", [.init("m", model), .init("eps", .tensor), .init("t", .int), .init("x", .tensor),
                          .init("steps", .int, default: .number(50))], returns: "tensor",
                 doc: "One DDIM step (eta 0) from x_t to x_prev, where prev = t - num_train_timesteps / steps; eps is the UNet's prediction.") { args, _ in
             let p = try pipeline(args)
             let t = try timesteps(args, "t", range: p.scheduler.config.numTrainTimesteps)[0]
-            return .tensor(try p.scheduler.step(try args.tensor("eps"), timestep: t, sample: try args.tensor("x"), steps: try steps(args, p)).prevSample)
+            return .tensor(try DDIMScheduler(p.schedulerConfig).step(try args.tensor("eps"), timestep: t, sample: try args.tensor("x"),
+                                                                     steps: try steps(args, p)).prevSample)
         },
         Builtin("generate", [.init("m", model), .init("prompt", text), .init("steps", .int, default: .number(50)),
                              .init("guidance", .number, default: .number(7.5)), .init("seed", .int, default: .number(0)),
                              .init("latents", .optional(.tensor), default: .noValue), .init("negative", text, default: .string("")),
-                             .init("height", .optional(.int), default: .noValue), .init("width", .optional(.int), default: .noValue)],
+                             .init("height", .optional(.int), default: .noValue), .init("width", .optional(.int), default: .noValue),
+                             .init("scheduler", .optional(.string), default: .noValue)],
                 returns: "tensor",
-                doc: "Text to image [B,3,H,W] in [0,1] with classifier-free guidance and DDIM, as diffusers' StableDiffusionPipeline; Ctrl-C stops between steps.") { args, _ in
+                doc: "Text to image [B,3,H,W] in [0,1] with classifier-free guidance, as diffusers' StableDiffusionPipeline; scheduler: \(schedulerNames) (default: the checkpoint's class); Ctrl-C stops between steps.") { args, _ in
             let p = try pipeline(args)
             let (prompts, _) = try texts(args, "prompt")
             let (negative, _) = try texts(args, "negative")
             let n = try steps(args, p)
             let latents = args.isNone("latents") ? nil : try batched(args, "latents")
-            let meter = ProgressMeter("generate", total: n)
             let image = try p.generate(prompts, steps: n, guidance: Float(try args.number("guidance")), seed: try seed(args),
                                        latents: latents, negative: negative,
-                                       height: try args.optionalInt("height"), width: try args.optionalInt("width")) { progress in
-                meter.update(progress.step)
-                try Interrupt.check()
-            }
+                                       height: try args.optionalInt("height"), width: try args.optionalInt("width"),
+                                       scheduler: try choice(args, "scheduler", SchedulerKind.self), progress: progress("generate"))
             return .tensor(image)
+        },
+        Builtin("edit", [.init("m", model), .init("img", .optional(.tensor)), .init("prompt", text),
+                         .init("strength", .number, default: .number(0.6)), .init("steps", .int, default: .number(50)),
+                         .init("guidance", .number, default: .number(7.5)), .init("seed", .int, default: .number(0)),
+                         .init("negative", text, default: .string("")), .init("scheduler", .optional(.string), default: .noValue),
+                         .init("noise", .optional(.tensor), default: .noValue), .init("latents", .optional(.tensor), default: .noValue)],
+                returns: "tensor",
+                doc: "SDEdit as diffusers' StableDiffusionImg2ImgPipeline: img [B,3,H,W] in [0,1] encoded (a seeded VAE posterior sample), noised to strength (0,1] of the schedule, then denoised with the prompt and guidance. noise: the added noise [B,C,h,w]; latents: the image already encoded (img none); scheduler: \(schedulerNames).") { args, _ in
+            let p = try pipeline(args)
+            let (prompts, _) = try texts(args, "prompt")
+            let (negative, _) = try texts(args, "negative")
+            let image = args.isNone("img") ? nil : try batched(args, "img")
+            let latents = args.isNone("latents") ? nil : try batched(args, "latents")
+            let noise = args.isNone("noise") ? nil : try batched(args, "noise")
+            let edited = try p.edit(image, prompts: prompts, strength: try args.number("strength"), steps: try steps(args, p),
+                                    guidance: Float(try args.number("guidance")), seed: try seed(args), negative: negative,
+                                    scheduler: try choice(args, "scheduler", SchedulerKind.self), imageLatents: latents, noise: noise,
+                                    progress: progress("edit"))
+            return .tensor(edited)
         },
     ]
 }
