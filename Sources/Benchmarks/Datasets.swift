@@ -129,6 +129,8 @@ public enum BenchmarkTask: Sendable {
     case aro(AROVariant, [AROItem])
     case retrieval(RetrievalDataset)
     case training([TrainingExample])
+    /// ShapesWorld's editing task, scored by edit_eval rather than by DiffusionITM.
+    case editing([EditingItem])
 
     /// How many units of work evaluation iterates over (items, or retrieval queries by image).
     public var count: Int {
@@ -138,6 +140,7 @@ public enum BenchmarkTask: Sendable {
         case let .aro(_, xs): return xs.count
         case let .retrieval(r): return r.images.count
         case let .training(xs): return xs.count
+        case let .editing(xs): return xs.count
         }
     }
 }
@@ -154,14 +157,15 @@ public struct BenchmarkDataset: Sendable {
 }
 
 extension BenchmarkTask {
-    /// The protocol that scores this task; nil for training data.
+    /// The protocol that scores this task through `Evaluation`; nil for training data and for
+    /// editing (edit_eval scores it).
     public var metricProtocol: MetricProtocol? {
         switch self {
         case .winoground: return .winoground
         case .imageCoDe: return .imageCoDe
         case .aro: return .aro
         case .retrieval: return .retrieval
-        case .training: return nil
+        case .training, .editing: return nil
         }
     }
 
@@ -183,6 +187,8 @@ extension BenchmarkTask {
             return ItemScores(index: index, id: id, scores: scores, target: r.imageCaptions[index])
         case .training:
             throw BenchmarkError.invalidArgument(op: "evaluate", message: "training data has no evaluation protocol")
+        case .editing:
+            throw BenchmarkError.invalidArgument(op: "evaluate", message: "the editing task is scored by edit_eval, not by DiffusionITM")
         }
     }
 }

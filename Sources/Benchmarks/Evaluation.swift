@@ -38,6 +38,9 @@ public struct Evaluation {
     /// Evaluates every unit of `dataset` in this shard; `progress(done, total)` may throw to stop.
     public func run(_ dataset: BenchmarkDataset, progress: ((Int, Int) throws -> Void)? = nil) throws -> EvaluationResult {
         guard let proto = dataset.task.metricProtocol else {
+            if case .editing = dataset.task {
+                throw BenchmarkError.invalidArgument(op: "evaluate", message: "\(dataset.name) is an editing task: score it with edit_eval")
+            }
             throw BenchmarkError.invalidArgument(op: "evaluate", message: "\(dataset.name) is training data, not a benchmark task")
         }
         let total = dataset.task.count
@@ -76,6 +79,8 @@ public struct Evaluation {
             return [column, column]
         case .training:
             throw BenchmarkError.invalidArgument(op: "evaluate", message: "training data has no evaluation protocol")
+        case .editing:
+            throw BenchmarkError.invalidArgument(op: "evaluate", message: "the editing task is scored by edit_eval, not by DiffusionITM")
         }
     }
 }

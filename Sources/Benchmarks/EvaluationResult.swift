@@ -13,6 +13,12 @@ public enum MetricProtocol: String, Codable, CaseIterable, Sendable {
     /// image, scores[1] = image-retrieval scores of every caption with this image; target = the
     /// image's own caption indices -> text_r1, text_r5, image_r1, image_r5.
     case retrieval
+    /// gen_eval: items are captions, scores one row of outcomes per generated image
+    /// (`generationColumns`) -> object, colour, binding, relation, count, all, unparseable.
+    case generation
+    /// edit_eval: items are edits, scores [[success, preservation, unparseable]], group the edit
+    /// kind -> success, preservation, unparseable, and success and preservation per kind.
+    case editing
 }
 
 /// The raw scores of one item, kept in result files so that shards can be merged and metrics

@@ -27,6 +27,10 @@ func metricStatistics(_ p: MetricProtocol, _ items: [ItemScores], macro: MacroPo
     case .retrieval:
         names = ["text_r1", "text_r5", "image_r1", "image_r5"]
         outcomes = try retrievalOutcomes(items)
+    case .generation:
+        return try generationStatistics(items)
+    case .editing:
+        return try editingStatistics(items)
     }
 
     return names.map { name in

@@ -17,7 +17,7 @@ public struct ShapesWorld: Sendable {
 
     /// Task codes keep the random streams of different tasks apart.
     enum Stream: UInt64 {
-        case scene = 1, winoground, imageCoDe, vgRelation, vgAttribution, order, retrieval, training
+        case scene = 1, winoground, imageCoDe, vgRelation, vgAttribution, order, retrieval, training, editing
     }
 
     func generator(_ stream: Stream, _ index: Int) -> SeededGenerator {

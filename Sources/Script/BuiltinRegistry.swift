@@ -10,7 +10,7 @@ public enum BuiltinRegistry {
         ("models", ModelBuiltins.builtins + NewModelBuiltins.builtins),
         ("scoring", ScoringBuiltins.builtins),
         ("training", TrainingBuiltins.builtins),
-        ("benchmarks", BenchmarkBuiltins.builtins),
+        ("benchmarks", BenchmarkBuiltins.builtins + SceneBuiltins.builtins),
         ("plots", PlotBuiltins.builtins),
     ]
 

@@ -20,6 +20,7 @@ public final class DatasetValue: HostValue {
         case let .aro(variant, _): return variant.rawValue
         case .retrieval: return "retrieval"
         case .training: return "training"
+        case .editing: return "editing"
         }
     }
 
@@ -80,6 +81,7 @@ public enum BenchmarkBuiltins {
     static func results(_ v: Value, _ args: Arguments) throws -> [EvaluationResult] {
         switch v {
         case .host(let h as ResultValue): return [h.result]
+        case .host(let h as EvaluationResultCarrier): return [h.evaluationResult]
         case .list(let items): return try items.flatMap { try results($0, args) }
         case .string(let path): return [try EvaluationResult.read(path)]
         default:
@@ -155,7 +157,7 @@ public enum BenchmarkBuiltins {
                                  .init("objects", .optional(.ints), default: .noValue), .init("size_mentions", .number, default: .number(0.25)),
                                  .init("plain", .bool, default: .bool(false)), .init("separation", .number, default: .number(0))],
                 returns: "dataset",
-                doc: "ShapesWorld items of a task (\(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")), or the text-retrieval probes swap_attribute, swap_relation, swap_object, replace_colour), deterministic by seed; out: also writes them in the real benchmark's format. The world: objects per scene (2, 3 or [min, max]; default [2, 3]), size_mentions (share of captions naming sizes), plain (one wording per meaning: \"a red square to the left of a blue circle\"), separation (least centre distance of the described pair, canvas units).") { args, ctx in
+                doc: "ShapesWorld items of a task (\(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")), or the text-retrieval probes swap_attribute, swap_relation, swap_object, replace_colour, or editing: scenes with a target caption one edit away, for edit_eval), deterministic by seed; out: also writes them in the real benchmark's format. The world: objects per scene (2, 3 or [min, max]; default [2, 3]), size_mentions (share of captions naming sizes), plain (one wording per meaning: \"a red square to the left of a blue circle\"), separation (least centre distance of the described pair, canvas units).") { args, ctx in
             let taskName = try args.string("task")
             let count = try args.int("count")
             guard count >= 1 else { throw ArgumentError(parameter: "count", "shapes_world: count must be >= 1, got \(count)") }
@@ -165,6 +167,13 @@ public enum BenchmarkBuiltins {
             }
             if taskName == "replace_colour" {
                 return .host(DatasetValue(try world.colourReplacementDataset(count: count)))
+            }
+            if taskName == "editing" {
+                guard args.isNone("out") else {
+                    throw ArgumentError(parameter: "out", "shapes_world: the editing task has no published file format to write")
+                }
+                try ctx.checkSize(count, "ShapesWorld items")
+                return .host(DatasetValue(try world.editingDataset(count: count)))
             }
             guard let task = ShapesWorldTask(rawValue: taskName) else {
                 throw ArgumentError(parameter: "task", "shapes_world: task must be one of \(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(taskName)\"")
@@ -202,6 +211,11 @@ public enum BenchmarkBuiltins {
                 return .record(Record([("image", try img(x.image)), ("caption", .string(x.caption)),
                                        ("neg_caption", x.negativeCaptions.first.map { .string($0) } ?? .none),
                                        ("neg_image", try x.negativeImages.first.map(img) ?? .none)]))
+            case let .editing(xs):
+                let x = xs[i]
+                return .record(Record([("image", try img(.scene(x.source))), ("caption", .string(x.sourceCaption.text)),
+                                       ("target_caption", .string(x.targetCaption.text)), ("kind", .string(x.kind.rawValue)),
+                                       ("target_image", try img(.scene(x.target)))]))
             }
         },
         Builtin("negatives", [.init("caption", .string), .init("kind", .string, default: .string("swap_objects")),

@@ -14,6 +14,7 @@ public enum NewModelBuiltins {
             case let .imageCoDe(xs): return xs.map(\.caption)
             case let .aro(_, xs): return xs.flatMap(\.captions)
             case let .retrieval(r): return r.captions
+            case let .editing(xs): return xs.flatMap { [$0.sourceCaption.text, $0.targetCaption.text] }
             }
         default:
             return try ModelBuiltins.texts(args, name).texts
