@@ -64,7 +64,7 @@ final class SceneBuiltinsTests: XCTestCase {
                 for i in range(3) { if item(ed, i).target_caption == c { return item(ed, i).target_image } }
             }
             r = gen_eval(draw, caps, samples_per_caption: 2, seed: 5, resamples: 100)
-            t = table(r)
+            t = table(r).markdown
             """)
         XCTAssertEqual(try number(run, "r.object.value"), 1)
         XCTAssertEqual(try number(run, "r.binding.value"), 1)
