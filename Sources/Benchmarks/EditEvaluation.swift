@@ -1,3 +1,4 @@
+import Diffusion
 import Foundation
 import Tensors
 
@@ -95,5 +96,26 @@ public struct EditEvaluation: Sendable {
         let result = try EvaluationResult(method: method, task: task, protocol: .editing, totalItems: items.count,
                                           settings: recorded, bootstrap: bootstrap, items: scores)
         return EditEvaluationResult(result: result, records: records)
+    }
+
+    /// The same with `model.edit` (SDEdit: the source noised to `strength` of the schedule, then
+    /// denoised towards the target caption with guidance; `scheduler`, or the checkpoint's own
+    /// when nil); `progress` also sees every denoising step and may throw to stop.
+    public func run(model: StableDiffusion, items: [EditingItem], task: String, strength: Double, steps: Int,
+                    guidance: Float, negative: String = "", scheduler: SchedulerKind? = nil,
+                    progress: ((Int, Int) throws -> Void)? = nil) throws -> EditEvaluationResult {
+        var evaluation = self
+        evaluation.settings.merge(["strength": String(strength), "steps": String(steps), "guidance": String(guidance),
+                                   "negative": negative, "scheduler": scheduler?.rawValue ?? "checkpoint"]) { given, _ in given }
+        var done = 0
+        return try evaluation.run(items, task: task, edit: { image, caption, seed in
+            try model.edit(image, prompts: [caption], strength: strength, steps: steps, guidance: guidance, seed: seed,
+                           negative: [negative], scheduler: scheduler) { _ in
+                try progress?(done, items.count)
+            }
+        }, progress: { finished, all in
+            done = finished
+            try progress?(finished, all)
+        })
     }
 }

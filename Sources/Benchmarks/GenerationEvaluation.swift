@@ -124,16 +124,19 @@ public struct GenerationEvaluation: Sendable {
         return GenerationEvaluationResult(result: result, records: records)
     }
 
-    /// The same with `model.generate` (classifier-free guidance, the pipeline's sampler) at the
-    /// model's own image size; `progress` also sees every denoising step and may throw to stop.
+    /// The same with `model.generate` (classifier-free guidance; `scheduler`, or the checkpoint's
+    /// own when nil) at the model's own image size; `progress` also sees every denoising step
+    /// and may throw to stop.
     public func run(model: StableDiffusion, captions: [String], task: String, steps: Int, guidance: Float,
-                    negative: String = "", progress: ((Int, Int) throws -> Void)? = nil) throws -> GenerationEvaluationResult {
+                    negative: String = "", scheduler: SchedulerKind? = nil,
+                    progress: ((Int, Int) throws -> Void)? = nil) throws -> GenerationEvaluationResult {
         var evaluation = self
-        evaluation.settings.merge(["steps": String(steps), "guidance": String(guidance), "negative": negative]) { given, _ in given }
+        evaluation.settings.merge(["steps": String(steps), "guidance": String(guidance), "negative": negative,
+                                   "scheduler": scheduler?.rawValue ?? "checkpoint"]) { given, _ in given }
         var done = 0
         let total = captions.count * samplesPerCaption
         return try evaluation.run(captions: captions, task: task, generate: { caption, seed in
-            try model.generate([caption], steps: steps, guidance: guidance, seed: seed, negative: [negative]) { _ in
+            try model.generate([caption], steps: steps, guidance: guidance, seed: seed, negative: [negative], scheduler: scheduler) { _ in
                 try progress?(done, total)
             }
         }, progress: { finished, all in

@@ -112,12 +112,12 @@ final class SceneBuiltinsTests: XCTestCase {
         let run = Run()
         try run("""
             m = load("\(folder)")
-            r = gen_eval(m, ["\(captions[0])", "\(captions[1])"], steps: 3, guidance: 3, seed: 7, resamples: 50)
+            r = gen_eval(m, ["\(captions[0])", "\(captions[1])"], steps: 3, guidance: 3, seed: 7, scheduler: "euler", resamples: 50)
             """)
         // Each record is what parse_scene makes of generate's image with the record's seed.
         let model = try StableDiffusion.load(from: folder)
         for (k, caption) in captions.enumerated() {
-            let image = try model.generate([caption], steps: 3, guidance: 3, seed: 7)
+            let image = try model.generate([caption], steps: 3, guidance: 3, seed: 7, scheduler: .euler)
             let (objects, refusal) = SceneParser().read(image)
             let recorded = try run("r.records[\(k)]")
             guard case .record(let r)? = recorded else { return XCTFail("record \(k)") }
@@ -130,6 +130,42 @@ final class SceneBuiltinsTests: XCTestCase {
             }
         }
         XCTAssertEqual(try number(run, "len(r.records)"), 2)
+        let badScheduler = try XCTUnwrap(scriptError("gen_eval(load(\"\(folder)\"), \"\(captions[0])\", steps: 2, scheduler: \"eulr\")"))
+        XCTAssertTrue(badScheduler.message.contains("scheduler must be one of"), badScheduler.message)
+    }
+
+    func testEditEvalRunsTheModelAsEditDoes() throws {
+        let folder = packageRoot.appendingPathComponent("examples/models/shapes-base").path
+        guard FileManager.default.fileExists(atPath: folder + "/model_index.json") else {
+            throw XCTSkip("the bundled default model is not committed")
+        }
+        let run = Run()
+        try run("""
+            m = load("\(folder)")
+            ed = shapes_world("editing", count: 2, seed: 4)
+            r = edit_eval(m, ed, strength: 0.5, steps: 4, guidance: 3, seed: 11, resamples: 50)
+            """)
+        let model = try StableDiffusion.load(from: folder)
+        let items = try ShapesWorld(ShapesWorldConfig(seed: 4)).editingItems(count: 2)
+        for (k, item) in items.enumerated() {
+            let source = try ShapesWorldRenderer().render(item.source, size: 32)
+            let edited = try model.edit(source, prompts: [item.targetCaption.text], strength: 0.5, steps: 4, guidance: 3,
+                                        seed: 11 + UInt64(k))
+            let (objects, refusal) = SceneParser().read(edited)
+            let checks = EditChecks(item, objects: objects, tolerance: 0.05)
+            guard case .record(let r)? = try run("r.records[\(k)]") else { return XCTFail("record \(k)") }
+            guard case .bool(let success)? = r["success"], case .bool(let kept)? = r["preservation"] else {
+                return XCTFail("record \(k) lacks success or preservation")
+            }
+            XCTAssertEqual(success, checks.success)
+            XCTAssertEqual(kept, checks.preservation)
+            if let refusal {
+                guard case .string(let reason)? = r["refusal"] else { return XCTFail("record \(k) has no refusal") }
+                XCTAssertEqual(reason, refusal.reason)
+            }
+        }
+        guard case .string(let method)? = try run("r.method") else { return XCTFail("method") }
+        XCTAssertTrue(method.contains("shapes-base"), method)
     }
 
     func testEditEvalWithOracleAndIdentityEditors() throws {
@@ -154,6 +190,11 @@ final class SceneBuiltinsTests: XCTestCase {
             edit_eval(same, shapes_world("winoground", count: 2))
             """))
         XCTAssertTrue(wrongTask.message.contains("is not an editing task"), wrongTask.message)
+        let strength = try XCTUnwrap(scriptError("""
+            fn same(img, caption, seed) = img
+            edit_eval(same, shapes_world("editing", count: 2), strength: 0.8)
+            """))
+        XCTAssertTrue(strength.message.contains("'strength' applies to a model"), strength.message)
         let noOut = try XCTUnwrap(scriptError(#"shapes_world("editing", count: 2, out: "x")"#))
         XCTAssertTrue(noOut.message.contains("no published file format"), noOut.message)
     }

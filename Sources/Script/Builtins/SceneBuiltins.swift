@@ -98,10 +98,11 @@ public enum SceneBuiltins {
         return BootstrapSettings(resamples: resamples, seed: try ModelBuiltins.seed(args))
     }
 
-    /// What a model or function is called in result tables: `method:` when given.
+    /// What a model or function is called in result tables: `method:` when given, else the
+    /// model's name (as `evaluate` labels results) or the function's.
     static func method(_ args: Arguments) throws -> String {
         if let m = try args.optionalString("method") { return m }
-        if case .host(let h as ModelValue) = args["m"] { return h.pipeline.origin }
+        if case .host(let h as ModelValue) = args["m"] { return h.pipeline.name }
         if case .function(let f) = args["m"] { return f.name }
         if case .builtin(let b) = args["m"] { return b.name }
         return "model"
@@ -112,17 +113,43 @@ public enum SceneBuiltins {
         .init("out", .optional(.string), default: .noValue),
     ]
 
+    /// Options that only a model takes (a function generates or edits as it likes), with
+    /// generate's and edit's defaults.
+    static let generationOptions: [BuiltinParameter] = [
+        .init("guidance", .number, default: .number(7.5)), .init("steps", .int, default: .number(50)),
+        .init("negative", .string, default: .string("")), .init("scheduler", .optional(.string), default: .noValue),
+    ]
+    static let strengthOption = BuiltinParameter("strength", .number, default: .number(0.6))
+
+    /// Refuses a model-only option given with a function m, naming it: it would do nothing.
+    static func checkUnset(_ options: [BuiltinParameter], _ args: Arguments) throws {
+        for option in options {
+            let given = args[option.name]
+            let unset: Bool
+            switch (given, option.defaultValue?.value) {
+            case (.number(let a), .number(let b)?): unset = a == b
+            case (.string(let a), .string(let b)?): unset = a == b
+            case (.none, .none?): unset = true
+            default: unset = false
+            }
+            guard unset else {
+                throw ArgumentError(parameter: option.name, "\(args.builtin): '\(option.name)' applies to a model; the function m works as it likes")
+            }
+        }
+    }
+
+    static let modelOrFunction = ValueType.oneOf([ModelBuiltins.model, .callable])
+
     public static let builtins: [Builtin] = [
         Builtin("parse_scene", [.init("img", .tensor)], returns: "list",
                 doc: "The objects of a ShapesWorld-style image ([1,3,H,W] or [3,H,W] in [0,1], square): a list of {shape, colour, size, x, y} (centres in canvas units, y down), sorted by x; an error naming the region and the reason when the image is unparseable (no palette colour, faint, fragment, too large, touching, no or ambiguous shape, blurred, noisy).") { args, _ in
             .list(try SceneParser().parse(try args.tensor("img")).map(value))
         },
-        Builtin("gen_eval", [.init("m", .oneOf([ModelBuiltins.model, .callable])), .init("captions", .oneOf([.list, .string, .host("dataset")])),
-                             .init("samples_per_caption", .int, default: .number(1)), .init("guidance", .number, default: .number(defaultGuidance)),
-                             .init("steps", .int, default: .number(Double(defaultSteps))), .init("seed", .int, default: .number(0)),
-                             .init("negative", .string, default: .string(""))] + checkedSettings,
+        Builtin("gen_eval", [.init("m", modelOrFunction), .init("captions", .oneOf([.list, .string, .host("dataset")])),
+                             .init("samples_per_caption", .int, default: .number(1))] + generationOptions
+                             + [.init("seed", .int, default: .number(0))] + checkedSettings,
                 returns: "result",
-                doc: "GenEval on ShapesWorld: generates samples_per_caption images per caption (image k from seed + k) and checks each with parse_scene: object, colour, binding, relation, count, all, with bootstrap 95% CIs over captions; unparseable images fail every category and are counted apart (result.refusals, result.records). m: a model, or fn(caption, seed) -> image.") { args, ctx in
+                doc: "GenEval on ShapesWorld: generates samples_per_caption images per caption (image k from seed + k) and checks each with parse_scene: object, colour, binding, relation, count, all, with bootstrap 95% CIs over captions; unparseable images fail every category and are counted apart (result.refusals, result.records). m: a model (scheduler: \(ModelBuiltins.schedulerNames), default the checkpoint's), or fn(caption, seed) -> image.") { args, ctx in
             let captions: [String]
             let task: String
             if case .host(let h as DatasetValue) = args["captions"] {
@@ -149,11 +176,9 @@ public enum SceneBuiltins {
                 let p = h.pipeline
                 result = try evaluation.run(model: p, captions: captions, task: task, steps: try ModelBuiltins.steps(args, p),
                                             guidance: Float(try args.number("guidance")), negative: try args.string("negative"),
-                                            progress: progress)
+                                            scheduler: try ModelBuiltins.choice(args, "scheduler", SchedulerKind.self), progress: progress)
             } else {
-                for name in ["guidance", "steps", "negative"] where !isDefault(args, name) {
-                    throw ArgumentError(parameter: name, "gen_eval: '\(name)' applies to a model; the function m generates as it likes")
-                }
+                try checkUnset(generationOptions, args)
                 let f = args["m"]
                 result = try evaluation.run(captions: captions, task: task, generate: { caption, seed in
                     try image(try ctx.call(f, [.string(caption), .number(Double(seed))]), from: "gen_eval's function")
@@ -162,43 +187,42 @@ public enum SceneBuiltins {
             if let out = try args.optionalString("out") { try result.write(to: ctx.interpreter.resolvePath(out)) }
             return .host(CheckedResultValue(result))
         },
-        Builtin("edit_eval", [.init("m", .callable), .init("ds", .host("dataset")), .init("seed", .int, default: .number(0)),
-                              .init("tolerance", .number, default: .number(0.05)), .init("size", .int, default: .number(32))] + checkedSettings,
+        Builtin("edit_eval", [.init("m", modelOrFunction), .init("ds", .host("dataset")), strengthOption] + generationOptions
+                              + [.init("seed", .int, default: .number(0)), .init("tolerance", .number, default: .number(0.05)),
+                                 .init("size", .optional(.int), default: .noValue)] + checkedSettings,
                 returns: "result",
-                doc: "Scores an editor on shapes_world(\"editing\"): m(image, target_caption, seed) -> image is run on every item (item k with seed + k) and the result read by parse_scene: success (target caption true, source caption not), preservation (every object keeps what the edit leaves alone: shape, colour unless recoloured, centre within tolerance unless moved), overall and per edit kind, with bootstrap 95% CIs; unparseable images fail both.") { args, ctx in
+                doc: "Scores editing on shapes_world(\"editing\"): each item's source, rendered at size (default the model's, else 32), is edited towards its target caption (item k with seed + k) and read by parse_scene: success (target caption true, source caption not), preservation (every object keeps what the edit leaves alone: shape, colour unless recoloured, centre within tolerance unless moved), overall and per edit kind, with bootstrap 95% CIs; unparseable images fail both. m: a model, edited with SDEdit (edit: strength, steps, guidance, negative, scheduler), or fn(image, caption, seed) -> image.") { args, ctx in
             let ds = try BenchmarkBuiltins.dataset(args, "ds")
             guard case let .editing(items) = ds.task else {
                 throw ArgumentError(parameter: "ds", "edit_eval: '\(ds.name)' is not an editing task (use shapes_world(\"editing\", count: n))")
             }
-            let size = try args.int("size")
+            var model: StableDiffusion?
+            if case .host(let h as ModelValue) = args["m"] { model = h.pipeline }
+            let size = try args.optionalInt("size") ?? model.flatMap { p in p.unet.config.sampleSize.map { $0[0] * p.vaeScaleFactor } } ?? 32
             guard size >= 16, size <= 1024 else { throw ArgumentError(parameter: "size", "edit_eval: size must be in 16...1024, got \(size)") }
             var evaluation = EditEvaluation(method: try method(args), seed: try ModelBuiltins.seed(args),
                                             tolerance: try args.number("tolerance"), imageSize: size)
             evaluation.bootstrap = try bootstrap(args)
             let meter = ProgressMeter("edit_eval", total: items.count)
-            let f = args["m"]
-            let result = try evaluation.run(items, task: ds.name, edit: { source, caption, seed in
-                try image(try ctx.call(f, [.tensor(source), .string(caption), .number(Double(seed))]), from: "edit_eval's function")
-            }, progress: { done, _ in
+            let progress: (Int, Int) throws -> Void = { done, _ in
                 try Interrupt.check()
                 meter.update(done)
-            })
+            }
+            let result: EditEvaluationResult
+            if let model {
+                result = try evaluation.run(model: model, items: items, task: ds.name, strength: try args.number("strength"),
+                                            steps: try ModelBuiltins.steps(args, model), guidance: Float(try args.number("guidance")),
+                                            negative: try args.string("negative"),
+                                            scheduler: try ModelBuiltins.choice(args, "scheduler", SchedulerKind.self), progress: progress)
+            } else {
+                try checkUnset([strengthOption] + generationOptions, args)
+                let f = args["m"]
+                result = try evaluation.run(items, task: ds.name, edit: { source, caption, seed in
+                    try image(try ctx.call(f, [.tensor(source), .string(caption), .number(Double(seed))]), from: "edit_eval's function")
+                }, progress: progress)
+            }
             if let out = try args.optionalString("out") { try result.write(to: ctx.interpreter.resolvePath(out)) }
             return .host(CheckedResultValue(result))
         },
     ]
-
-    /// gen_eval's generation defaults, as `generate`'s.
-    static let defaultGuidance = 7.5
-    static let defaultSteps = 50
-
-    /// Whether a model-only option still has its declared default, i.e. was not set for a function.
-    static func isDefault(_ args: Arguments, _ name: String) -> Bool {
-        switch (name, args[name]) {
-        case ("guidance", .number(let g)): return g == defaultGuidance
-        case ("steps", .number(let n)): return n == Double(defaultSteps)
-        case ("negative", .string(let s)): return s.isEmpty
-        default: return false
-        }
-    }
 }
