@@ -16,6 +16,8 @@ public struct BootstrapSettings: Codable, Equatable, Sendable {
 /// replacement `resamples` times, evaluate `statistic` on each resample, and return the
 /// (1-level)/2 and (1+level)/2 quantiles of those values (lower: the value at index
 /// floor(B·(1-level)/2), upper: at index ceil(B·(1+level)/2) - 1 of the sorted B values).
+/// A resample on which the statistic is undefined (nan: a subgroup's mean when no unit of the
+/// subgroup was drawn) is left out, so B counts the defined ones; nan only when none is.
 public func bootstrapInterval(units n: Int, settings: BootstrapSettings,
                               statistic: ([Int]) -> Double) throws -> (low: Double, high: Double) {
     guard settings.resamples >= 1 else {
@@ -31,8 +33,10 @@ public func bootstrapInterval(units n: Int, settings: BootstrapSettings,
     var sample = [Int](repeating: 0, count: n)
     for _ in 0..<settings.resamples {
         for k in 0..<n { sample[k] = rng.below(n) }
-        values.append(statistic(sample))
+        let value = statistic(sample)
+        if !value.isNaN { values.append(value) }
     }
+    guard !values.isEmpty else { return (.nan, .nan) }
     values.sort()
     let b = Double(values.count)
     let alpha = (1 - settings.level) / 2

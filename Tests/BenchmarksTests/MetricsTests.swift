@@ -115,6 +115,15 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(two.low, 0)
         XCTAssertEqual(two.high, 1)
         XCTAssertThrowsError(try bootstrapInterval(units: 2, settings: BootstrapSettings(resamples: 0)) { _ in 0 })
+        // A subgroup of one unit among four, scored 0: a resample misses it with probability
+        // (3/4)^4 = 0.32 and the subgroup's mean is then undefined; the defined resamples are all 0.
+        let sub = try bootstrapInterval(units: 4, settings: BootstrapSettings(resamples: 500, seed: 1)) { s in
+            s.contains(0) ? 0 : .nan
+        }
+        XCTAssertEqual(sub.low, 0)
+        XCTAssertEqual(sub.high, 0)
+        let never = try bootstrapInterval(units: 3, settings: BootstrapSettings(resamples: 20)) { _ in .nan }
+        XCTAssertTrue(never.low.isNaN && never.high.isNaN)
     }
 
     func testBootstrapIsSeededAndBracketsTheValue() throws {
