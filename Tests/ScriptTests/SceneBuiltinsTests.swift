@@ -85,6 +85,35 @@ final class SceneBuiltinsTests: XCTestCase {
         XCTAssertTrue(t.contains("captions object"), t)
     }
 
+    func testGenEvalWithAFunctionThatSwapsTheColours() throws {
+        // A colour-swap item's source is its target with the two colours exchanged: drawn for the
+        // target caption, both objects and both colours are there, on the wrong shapes, in place.
+        let run = Run()
+        try run("""
+            ed = shapes_world("editing", count: 12, seed: 2)
+            swaps = []
+            caps = []
+            for i in range(12) {
+                if item(ed, i).kind == "colour_swap" {
+                    swaps = swaps + [i]
+                    caps = caps + [item(ed, i).target_caption]
+                }
+            }
+            fn draw(c, seed) {
+                for i in swaps { if item(ed, i).target_caption == c { return item(ed, i).image } }
+            }
+            r = gen_eval(draw, caps, resamples: 100)
+            """)
+        XCTAssertGreaterThanOrEqual(try number(run, "len(caps)"), 2)
+        XCTAssertEqual(try number(run, "r.object.value"), 1)
+        XCTAssertEqual(try number(run, "r.colour.value"), 1)
+        XCTAssertEqual(try number(run, "r.relation.value"), 1)
+        XCTAssertEqual(try number(run, "r.binding.value"), 0)
+        XCTAssertEqual(try number(run, "r.binding.high"), 0)
+        XCTAssertEqual(try number(run, "r.all.value"), 0)
+        XCTAssertEqual(try number(run, "r.unparseable.value"), 0)
+    }
+
     func testGenEvalArgumentErrors() throws {
         let notShapes = try XCTUnwrap(scriptError("""
             fn draw(c, seed) = zeros([1, 3, 32, 32]) + 0.5
