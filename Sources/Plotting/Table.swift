@@ -45,7 +45,7 @@ public struct Table: Sendable, Equatable {
         var widths = (0..<n).map { c in rows.map { cell($0, c).count }.max() ?? 0 }
         let headerLines: [[String]] = (0..<n).map { c in
             let title = c < header.count ? Self.oneLine(header[c]) : ""
-            return Self.wrap(title, width: max(widths[c], 8))
+            return Caption.wrap(title, width: max(widths[c], 8), breakingWords: false)
         }
         for c in 0..<n { widths[c] = max(widths[c], headerLines[c].map(\.count).max() ?? 0) }
         let height = headerLines.map(\.count).max() ?? 1
@@ -74,24 +74,6 @@ public struct Table: Sendable, Equatable {
     static func pad(_ text: String, width: Int, alignment: Alignment) -> String {
         let fill = String(repeating: " ", count: max(0, width - text.count))
         return alignment == .right ? fill + text : text + fill
-    }
-
-    /// Greedy word wrap at spaces; a word longer than `width` stays whole on its own line.
-    static func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var current = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
-            if current.isEmpty {
-                current = String(word)
-            } else if current.count + 1 + word.count <= width {
-                current += " " + word
-            } else {
-                lines.append(current)
-                current = String(word)
-            }
-        }
-        if !current.isEmpty || lines.isEmpty { lines.append(current) }
-        return lines
     }
 
     // MARK: Markdown

@@ -18,7 +18,9 @@ public enum Runner {
         do {
             let value = try interpreter.run(source, file: name)
             if showResult, let value {
-                if case .none = value {} else { interpreter.write(interpreter.printer.display(value) + "\n") }
+                if case .none = value {} else if !interpreter.wasShownAsPicture(value) {
+                    interpreter.write(interpreter.printer.display(value) + "\n")
+                }
             }
             return 0
         } catch let error as ScriptError {

@@ -104,6 +104,7 @@ public final class Session {
     func show(_ value: Value) {
         if case .none = value { return }
         interpreter.setVariable("ans", value)
+        if interpreter.wasShownAsPicture(value) { return }
         interpreter.write(interpreter.printer.display(value) + "\n")
     }
 
@@ -120,6 +121,7 @@ public final class Session {
         case "quit", "q", "exit":
             return .quit
         case "help", "h":
+            interpreter.width = Terminal.width
             do {
                 let text = try CoreBuiltins.helpText(rest.isEmpty ? .none : .string(rest), interpreter)
                 interpreter.write(text + "\n")

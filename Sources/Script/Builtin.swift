@@ -241,6 +241,9 @@ public struct CallContext {
         try interpreter.callValue(f, positional: args, keywords: [], span: span)
     }
 
+    /// Records that `t` was just drawn as a picture, so the REPL does not echo it as numbers.
+    public func shownAsPicture(_ t: Tensor) { interpreter.shownAsPicture = t }
+
     /// Refuses allocations beyond the interpreter's element limit.
     public func checkSize(_ count: Int, _ what: String) throws {
         try interpreter.checkElements(count, what)

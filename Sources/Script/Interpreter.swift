@@ -26,6 +26,9 @@ public final class Interpreter {
     /// Shows a value in a form of its own instead of as text, returning true when it did (a
     /// report turns a table into a Markdown or HTML table); nil writes every value as text.
     public var richDisplay: ((Value) -> Bool)?
+    /// The tensor a builtin drew as a picture during the current input (`grid` returns the
+    /// picture it showed): echoing it again as numbers would only repeat it.
+    var shownAsPicture: Tensor?
     public var limits = Limits()
     /// Terminal width for printing tensors and long lists.
     public var width = 80
@@ -70,7 +73,8 @@ public final class Interpreter {
     /// Runs an already parsed program in the global scope.
     @discardableResult
     public func execute(_ program: Program) throws -> Value? {
-        try LargeStack.run {
+        shownAsPicture = nil
+        return try LargeStack.run {
             fileStack.append(program.file)
             defer { fileStack.removeLast() }
             steps = 0
@@ -111,6 +115,15 @@ public final class Interpreter {
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
         }
         return path
+    }
+
+    /// Whether `value` is the very tensor a builtin just drew (the same storage, not merely
+    /// equal values): the REPL and reports then show nothing more for it.
+    public func wasShownAsPicture(_ value: Value) -> Bool {
+        guard case .tensor(let t) = value, let shown = shownAsPicture, t.shape == shown.shape else { return false }
+        let a = t.scalars.withUnsafeBufferPointer { $0.baseAddress }
+        let b = shown.scalars.withUnsafeBufferPointer { $0.baseAddress }
+        return a != nil && a == b
     }
 
     public var variableNames: [String] { globals.variables.keys.sorted() }

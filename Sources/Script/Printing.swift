@@ -1,4 +1,5 @@
 import Foundation
+import Plotting
 import Tensors
 
 /// How values read on screen: `print` shows strings bare, the REPL and containers show them quoted.
@@ -27,15 +28,22 @@ public struct Printer: Sendable {
         return s
     }
 
-    /// The form `print` and `str` use: strings without quotes, tensors in full.
+    /// The form `print` and `str` use: strings without quotes, tensors with their values
+    /// (edges and `...` past NumPy's threshold).
     public func str(_ v: Value) -> String {
-        if case .string(let s) = v { return s }
-        return display(v)
+        switch v {
+        case .string(let s): return s
+        case .tensor(let t): return TensorFormatter(tensor: t, width: width).full()
+        default: return display(v)
+        }
     }
 
-    /// The REPL's echo: like `repr`, but a tensor shows its values over several lines.
+    /// The REPL's echo: like `repr`, but a tensor shows its values over several lines, and a
+    /// tensor of more than a thousand values (an image, a batch) one line of shape and range,
+    /// as a glance at it needs; `print` shows the values.
     public func display(_ v: Value) -> String {
         switch v {
+        case .tensor(let t) where t.count > TensorFormatter.threshold: return TensorFormatter(tensor: t, width: width).summary()
         case .tensor(let t): return TensorFormatter(tensor: t, width: width).full()
         case .host(let h): return h.display(width: width)
         default: return repr(v, indent: 0)
@@ -70,6 +78,17 @@ public struct Printer: Sendable {
             let shown = r.fields.map { "\(Printer.isIdentifier($0.key) ? $0.key : quote($0.key)): \(repr($0.value, indent: indent + 2))" }
             return layout(open: "{", close: "}", shown, indent: indent)
         }
+    }
+
+    /// `line` broken at spaces into lines of at most `width` characters, continuation lines
+    /// indented by `hanging` spaces. Words are never split: one longer than a line overflows it.
+    public static func wrap(_ line: String, width: Int, hanging: Int) -> String {
+        guard line.count > width else { return line }
+        let leading = String(line.prefix { $0 == " " })
+        let indent = String(repeating: " ", count: Swift.min(hanging, width / 2))
+        let lines = Caption.wrap(String(line.dropFirst(leading.count)), width: width - leading.count,
+                                 continuationWidth: width - indent.count, breakingWords: false)
+        return lines.enumerated().map { ($0 == 0 ? leading : indent) + $1 }.joined(separator: "\n")
     }
 
     /// One line when it fits, else one item per line.

@@ -18,6 +18,27 @@ struct TensorFormatter {
         return "<\(header)>"
     }
 
+    /// One line for a tensor too large to read at a glance, as the REPL echoes it: shape, type,
+    /// range and mean (`print` shows the values).
+    func summary() -> String {
+        var low = Float.infinity, high = -Float.infinity, total = 0.0, nans = 0
+        for x in tensor.scalars {
+            if x.isNaN { nans += 1; continue }
+            low = Swift.min(low, x)
+            high = Swift.max(high, x)
+            total += Double(x)
+        }
+        let counted = tensor.count - nans
+        var parts = ["\(header) float32"]
+        if counted > 0 {
+            parts.append("min \(Printer.formatNumber(Convert.number(low)))")
+            parts.append("max \(Printer.formatNumber(Convert.number(high)))")
+            parts.append("mean \(Printer.formatNumber(Convert.number(Float(total / Double(counted)))))")
+        }
+        if nans > 0 { parts.append("\(nans) nan") }
+        return parts.joined(separator: "  ") + "  (\(tensor.count) values; print shows them)"
+    }
+
     /// At the top level: the header, then the values.
     func full() -> String {
         let text = body(indent: 0)
@@ -77,7 +98,7 @@ struct TensorFormatter {
     }
 
     struct CellFormat {
-        enum Style { case integer, fixed(Int), scientific }
+        enum Style { case integer, fixed(Int), scientific(Int) }
         let style: Style
 
         func format(_ x: Float) -> String {
@@ -86,31 +107,42 @@ struct TensorFormatter {
             switch style {
             case .integer: return String(Int64(x))
             case .fixed(let d): return String(format: "%.\(d)f", Double(x))
-            case .scientific: return String(format: "%.4e", Double(x))
+            case .scientific(let d): return String(format: "%.\(d)e", Double(x))
             }
         }
     }
 
-    /// Integers when every value is whole; else up to 4 decimals (trailing zeros shared);
-    /// scientific when values are very large or very small.
+    /// Integers when every value is whole; else fixed decimals, scientific when values are very
+    /// large or very small. At least 4 digits after the point, more until every two different
+    /// values read differently (so [-5.85312, -5.85319] is not shown as [-5.8531, -5.8531]...),
+    /// then trailing zeros all values share are dropped.
     func cellFormat(values: [Float]) -> CellFormat {
         let finite = values.filter { $0.isFinite }
         guard !finite.isEmpty else { return CellFormat(style: .integer) }
         let maxAbs = finite.map { Swift.abs($0) }.max() ?? 0
         let minAbs = finite.filter { $0 != 0 }.map { Swift.abs($0) }.min() ?? 0
         if finite.allSatisfy({ $0 == $0.rounded() }) && maxAbs < 1e8 { return CellFormat(style: .integer) }
-        if maxAbs >= 1e8 || (minAbs > 0 && minAbs < 1e-4) || (minAbs > 0 && maxAbs / minAbs > 1e7) {
-            return CellFormat(style: .scientific)
+        let distinct = Array(Set(finite))
+        /// Whether `digits` tell every two different values apart.
+        func separates(_ style: (Int) -> CellFormat.Style, _ digits: Int) -> Bool {
+            let f = CellFormat(style: style(digits))
+            return Set(distinct.map(f.format)).count == distinct.count
         }
-        var decimals = 1
-        for x in finite {
-            let s = String(format: "%.4f", Double(x))
-            var d = 4
-            var chars = Array(s)
-            while d > decimals, chars.last == "0" { chars.removeLast(); d -= 1 }
-            decimals = Swift.max(decimals, d)
-            if decimals == 4 { break }
+        let scientific = maxAbs >= 1e8 || (minAbs > 0 && minAbs < 1e-4) || (minAbs > 0 && maxAbs / minAbs > 1e7)
+        if !scientific, let digits = (4...9).first(where: { separates(CellFormat.Style.fixed, $0) }) {
+            // Keep only as many decimals as some value needs.
+            var decimals = 1
+            for x in finite {
+                var chars = Array(String(format: "%.\(digits)f", Double(x)))
+                var d = digits
+                while d > decimals, chars.last == "0" { chars.removeLast(); d -= 1 }
+                decimals = Swift.max(decimals, d)
+                if decimals == digits { break }
+            }
+            return CellFormat(style: .fixed(decimals))
         }
-        return CellFormat(style: .fixed(decimals))
+        // Float32 values differ within 9 significant digits (8 after the point).
+        let digits = (4...8).first { separates(CellFormat.Style.scientific, $0) } ?? 8
+        return CellFormat(style: .scientific(digits))
     }
 }

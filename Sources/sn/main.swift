@@ -114,7 +114,8 @@ struct Report: ParsableCommand {
             var message: String? = nil
             do {
                 if let value = try interpreter.run(code, file: script) {
-                    if case .none = value {} else if !(interpreter.richDisplay?(value) ?? false) {
+                    if case .none = value {} else if interpreter.wasShownAsPicture(value) {
+                    } else if !(interpreter.richDisplay?(value) ?? false) {
                         interpreter.write(interpreter.printer.display(value) + "\n")
                     }
                 }

@@ -21,7 +21,10 @@ final class TableTests: XCTestCase {
             """)
         let short = Table(header: ["a", "b"], rows: [["x", "1"], ["yy", "22"]])
         XCTAssertEqual(short.text, "a   b\n--  --\nx   1\nyy  22")
-        XCTAssertEqual(Table.wrap("one verylongword two", width: 5), ["one", "verylongword", "two"])
+        XCTAssertEqual(Caption.wrap("one verylongword two", width: 5, breakingWords: false), ["one", "verylongword", "two"])
+        XCTAssertEqual(Caption.wrap("one verylongword two", width: 5), ["one", "veryl", "ongwo", "rd", "two"])
+        XCTAssertEqual(Caption.wrap("a b c d e f", width: 3, continuationWidth: 5), ["a b", "c d e", "f"])
+        XCTAssertEqual(Caption.fit("the red square left of the circle", width: 10, lines: 2), ["the red", "square…"])
     }
 
     func testMarkdownEscapesPipesAndRightAlignsNumbers() {

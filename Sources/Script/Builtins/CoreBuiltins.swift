@@ -91,19 +91,38 @@ public enum CoreBuiltins {
         },
     ]
 
-    /// The text `help(x)` and `:help x` print.
+    /// The text `help(x)` and `:help x` print, wrapped to the interpreter's width.
     public static func helpText(_ v: Value, _ interpreter: Interpreter) throws -> String {
+        let width = interpreter.width
         switch v {
-        case .none: return BuiltinRegistry.index(for: interpreter.builtins)
-        case .builtin(let b): return b.help
+        case .none:
+            // "  training: loss finetune": continuation lines start under the first name.
+            return BuiltinRegistry.index(for: interpreter.builtins).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                let text = String(line)
+                let leading = text.prefix { $0 == " " }.count
+                let label = text.range(of: ": ").map { text.distance(from: text.startIndex, to: $0.upperBound) }
+                let hanging = leading > 0 && (label ?? 99) <= 24 ? label ?? leading + 2 : leading + 2
+                return Printer.wrap(text, width: width, hanging: hanging)
+            }.joined(separator: "\n")
+        case .builtin(let b): return wrappedHelp(b, width: width)
         case .function(let f):
             return Printer.plain.repr(.function(f)).dropFirst(4).dropLast() + "    (a function defined at \(f.file.name):\(f.file.location(of: f.decl.start).line))"
         case .string(let name):
-            if let b = interpreter.builtin(named: name) { return b.help }
+            if let b = interpreter.builtin(named: name) { return wrappedHelp(b, width: width) }
             if let v = interpreter.variable(name), case .function = v { return try helpText(v, interpreter) }
             throw ArgumentError(parameter: "name", "help: no builtin named '\(name)'" + Suggestions.hint(for: name, among: interpreter.builtinNames))
         default:
             throw ArgumentError(parameter: "name", "help: give a builtin or its name, e.g. help(sum) or help(\"sum\")")
         }
+    }
+
+    /// A builtin's help with long lines broken at spaces: the signature's continuation lines
+    /// start under its first parameter, the doc's under the doc.
+    static func wrappedHelp(_ b: Builtin, width: Int) -> String {
+        b.help.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { i, line in
+            let text = String(line)
+            let hanging = i == 0 ? (b.name.count + 1 <= 16 ? b.name.count + 1 : 4) : text.prefix { $0 == " " }.count
+            return Printer.wrap(text, width: width, hanging: hanging)
+        }.joined(separator: "\n")
     }
 }

@@ -230,7 +230,7 @@ public enum PlotBuiltins {
             return try finish(figure, args, ctx)
         },
         Builtin("imshow", [.init("image", .tensor)] + figureParameters,
-                doc: "Shows an image tensor [1,3,H,W], [3,H,W] or [H,W] with values in [0, 1].") { args, ctx in
+                doc: "Shows an image tensor [1,3,H,W], [3,H,W] or [H,W] with values in [0, 1]. At the prompt: colour half-block characters, 24-bit when COLORTERM is truecolor or 24bit, else 256 colours; grey characters when NO_COLOR is set or output is not a terminal; with SN_SIXEL=1, sixel graphics on a terminal that shows them (xterm -ti vt340, mlterm, foot, WezTerm). In a report: a PNG.") { args, ctx in
             var figure: Figure? = nil
             try plotting(args) { figure = try Figure.imshow(ImagePanel(try args.tensor("image"))) }
             guard let figure else { return .none }
@@ -264,6 +264,7 @@ public enum PlotBuiltins {
             }
             if let grid, try args.bool("show") || !args.isNone("out") {
                 _ = try finish(Figure.grid(grid), args, ctx)
+                ctx.shownAsPicture(composed)
             }
             return .tensor(composed)
         },

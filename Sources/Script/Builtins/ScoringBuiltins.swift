@@ -101,7 +101,7 @@ public enum ScoringBuiltins {
         },
         Builtin("itm", [.init("m", ModelBuiltins.model), .init("img", images), .init("caption", text)] + settingsParameters,
                 returns: "record",
-                doc: "Image-text matching: one image ranks captions by -mean err; one caption ranks images by -mean(err - uncond). {scores, best, cond, uncond, timesteps}") { args, _ in
+                doc: "Image-text matching. One image, N captions: scores [N] = -mean cond error, best = the best caption's index. One caption, N images: scores [N] = -mean(cond - uncond), best = the best image's index. Several of each: scores [captions, images] = -mean(cond - uncond), best_caption (one per image) and best_image (one per caption). Always also cond, uncond and timesteps.") { args, _ in
             let (imgs, _) = try imageList(args, "img")
             let (captions, _) = try ModelBuiltins.texts(args, "caption")
             let r = try run(args, images: imgs, captions: captions)
