@@ -26,6 +26,11 @@ public enum FigureDisplay {
     private static let state = Mutex(State(mode: .inline(
         sixel: ProcessInfo.processInfo.environment["SN_SIXEL"] == "1")))
 
+    /// What the terminal on standard output shows, from the environment (`COLORTERM`,
+    /// `NO_COLOR`, `TERM`); pictures at the prompt are drawn to suit it.
+    public static let colours = TerminalColours.detect(environment: ProcessInfo.processInfo.environment,
+                                                       isTerminal: TerminalSize.standardOutputIsTerminal)
+
     public static var mode: Mode {
         get { state.withLock { $0.mode } }
         set {
@@ -43,7 +48,7 @@ public enum FigureDisplay {
         LastFigure.set(figure)
         switch mode {
         case let .inline(sixel):
-            return try gnuplot.inline(figure, sixel: sixel)
+            return try gnuplot.inline(figure, sixel: sixel, colours: colours)
         case let .collect(directory):
             let path = nextPath(in: directory, extension: "png")
             try gnuplot.save(figure, to: path)

@@ -34,16 +34,18 @@ extension Gnuplot {
     /// The figure as a text plot of `columns` x `rows` characters (gnuplot's dumb
     /// terminal). gnuplot draws no images in text, so image figures become
     /// character-shade pictures drawn here.
-    public func text(_ figure: Figure, columns: Int, rows: Int) throws -> String {
+    /// `colours` says what the terminal shows: images in colour half blocks and curves in their
+    /// colours, or grey characters and one colour.
+    public func text(_ figure: Figure, columns: Int, rows: Int, colours: TerminalColours = .none) throws -> String {
         guard columns >= 10, rows >= 5 else {
             throw PlotError.invalidData("a text plot needs at least 10x5 characters, got \(columns)x\(rows)")
         }
         if case let .images(grid) = figure.content {
-            return TextImage.render(grid, title: figure.title, columns: columns, rows: rows)
+            return TextImage.render(grid, title: figure.title, columns: columns, rows: rows, colours: colours)
         }
         let directory = try makeScratch()
         let output = directory.file("plot.txt")
-        try draw(figure, terminal: .dumb(columns: columns, rows: rows), output: output, in: directory)
+        try draw(figure, terminal: .dumb(columns: columns, rows: rows, colours: colours), output: output, in: directory)
         guard let text = try? String(contentsOfFile: output, encoding: .utf8) else {
             throw PlotError.gnuplotFailed(message: "gnuplot wrote no text plot")
         }
@@ -84,12 +86,12 @@ extension Gnuplot {
     /// What to print for `figure` at the prompt: sixel graphics when asked for and
     /// available, otherwise a text plot sized to the terminal (80x24 when standard
     /// output is not a terminal, so a piped script shows the same plot).
-    public func inline(_ figure: Figure, sixel wantSixel: Bool = false) throws -> String {
+    public func inline(_ figure: Figure, sixel wantSixel: Bool = false, colours: TerminalColours = .none) throws -> String {
         if wantSixel, TerminalSize.standardOutputIsTerminal, let graphics = try sixel(figure) {
             return graphics
         }
         let size = TerminalSize.current()
-        return try text(figure, columns: size.columns, rows: size.rows)
+        return try text(figure, columns: size.columns, rows: size.rows, colours: colours)
     }
 
     private func draw(_ figure: Figure, terminal: Terminal, output: String) throws {

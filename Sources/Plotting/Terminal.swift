@@ -3,8 +3,8 @@ enum Terminal: Equatable {
     case png(FigureSize)
     case svg(FigureSize)
     case sixel(FigureSize)
-    /// gnuplot's text terminal, in character cells.
-    case dumb(columns: Int, rows: Int)
+    /// gnuplot's text terminal, in character cells, with ANSI colours when the terminal has them.
+    case dumb(columns: Int, rows: Int, colours: TerminalColours)
 
     /// The `set terminal` command. Text is `noenhanced` everywhere so labels show
     /// their characters as given (see `GnuplotString`).
@@ -16,8 +16,14 @@ enum Terminal: Equatable {
             return "set terminal svg size \(size.width),\(size.height) fixed noenhanced font \"DejaVu Sans,12\" background \"white\""
         case let .sixel(size):
             return "set terminal sixelgd size \(size.width),\(size.height) truecolor noenhanced"
-        case let .dumb(columns, rows):
-            return "set terminal dumb size \(columns),\(rows) noenhanced nofeed"
+        case let .dumb(columns, rows, colours):
+            let mode: String
+            switch colours {
+            case .trueColour: mode = " ansirgb"
+            case .palette256: mode = " ansi256"
+            case .none: mode = " mono"
+            }
+            return "set terminal dumb size \(columns),\(rows) noenhanced nofeed\(mode)"
         }
     }
 

@@ -38,7 +38,7 @@ final class TextPlotTests: XCTestCase {
         var rgb: [Double] = []
         for _ in 0..<2 { for x in 0..<4 { rgb += [Double](repeating: x < 2 ? 0 : 1, count: 3) } }
         let panel = try ImagePanel(width: 4, height: 2, rgb: rgb, label: "half")
-        XCTAssertEqual(TextImage.shade(panel, columns: 4, rows: 1), ["  @@"])
+        XCTAssertEqual(TextImage.picture(panel, columns: 4, rows: 1, colours: .none), ["  @@"])
         let grid = try ImageGrid(panels: [panel, panel], cols: 2)
         let text = TextImage.render(grid, title: "pair", columns: 10, rows: 10)
         XCTAssertEqual(text, "   pair\nhalf  half\n  @@    @@\n")
