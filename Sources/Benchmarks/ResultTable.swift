@@ -87,9 +87,11 @@ private func orderedColumns(_ results: [EvaluationResult]) -> [(task: String, me
     return cols
 }
 
-private func counts(_ results: [EvaluationResult]) -> [String: Int] {
-    var counts: [String: Int] = [:]
-    for r in results { for m in r.metrics { counts["\(r.task)\u{1}\(m.name)"] = m.count } }
+/// The unit counts (n) each column's values rest on; more than one when rows were scored on
+/// different numbers of items.
+private func counts(_ results: [EvaluationResult]) -> [String: Set<Int>] {
+    var counts: [String: Set<Int>] = [:]
+    for r in results { for m in r.metrics { counts["\(r.task)\u{1}\(m.name)", default: []].insert(m.count) } }
     return counts
 }
 
@@ -103,14 +105,23 @@ private func interval(_ m: MetricValue, percent: Bool, digits: Int, signed: Bool
     return "\(number(m.value)) [\(number(m.low)), \(number(m.high))]"
 }
 
-private func resultTable(methods: [String], columns: [(task: String, metric: String)], counts: [String: Int],
+/// A column's n goes in its header when every row rests on the same number of units; when rows
+/// were scored on different numbers of items, each cell names its own n instead, so no header
+/// claims a count some of its values do not have.
+private func resultTable(methods: [String], columns: [(task: String, metric: String)], counts: [String: Set<Int>],
                          cell: (String, (task: String, metric: String)) -> MetricValue?, format: (MetricValue) -> String) -> ResultTable {
     var header = ["method"]
-    for c in columns {
-        let n = counts["\(c.task)\u{1}\(c.metric)"].map { " (n=\($0))" } ?? ""
-        header.append("\(c.task) \(c.metric)\(n)")
+    var mixed = Set<Int>()
+    for (i, c) in columns.enumerated() {
+        let ns = counts["\(c.task)\u{1}\(c.metric)"] ?? []
+        if ns.count > 1 { mixed.insert(i) }
+        header.append("\(c.task) \(c.metric)" + (ns.count == 1 ? ns.first.map { " (n=\($0))" } ?? "" : ""))
     }
-    let rows = methods.map { method in [method] + columns.map { c in cell(method, c).map(format) ?? "–" } }
+    let rows = methods.map { method in
+        [method] + columns.enumerated().map { i, c in
+            cell(method, c).map { m in format(m) + (mixed.contains(i) ? " (n=\(m.count))" : "") } ?? "–"
+        }
+    }
     return ResultTable(header: header, rows: rows)
 }
 

@@ -292,6 +292,24 @@ final class ResultFileTests: XCTestCase {
         XCTAssertEqual(formatFixed(-1.25, digits: 1), "-1.3")
         XCTAssertEqual(formatFixed(3, digits: 0), "3")
     }
+
+    /// Rows scored on different numbers of items share a column: the header names no n that
+    /// some of its values do not have, and each cell names its own.
+    func testATableNamesEachCellsCountWhenRowsDisagree() throws {
+        var small = try EvaluationResult(method: "small", task: "wino", protocol: .winoground, totalItems: 1,
+                                         bootstrap: BootstrapSettings(resamples: 1, seed: 0),
+                                         items: [ItemScores(index: 0, id: "0", scores: [[0.9, 0.1], [0.2, 0.8]])])
+        small.metrics = [MetricValue(name: "text", value: 0.5, low: 0.25, high: 0.75, count: 2),
+                         MetricValue(name: "image", value: 0.25, low: 0, high: 0.5, count: 4)]
+        var large = small
+        large.method = "large"
+        large.metrics = [MetricValue(name: "text", value: 0.125, low: 0.0625, high: 0.1875, count: 8),
+                         MetricValue(name: "image", value: 0.5, low: 0.25, high: 0.75, count: 4)]
+        let cells = try table([small, large])
+        XCTAssertEqual(cells.header, ["method", "wino text", "wino image (n=4)"])
+        XCTAssertEqual(cells.rows, [["small", "50.0 [25.0, 75.0] (n=2)", "25.0 [0.0, 50.0]"],
+                                    ["large", "12.5 [6.3, 18.8] (n=8)", "50.0 [25.0, 75.0]"]])
+    }
 }
 
 final class EvaluationPlumbingTests: XCTestCase {
