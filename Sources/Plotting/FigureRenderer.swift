@@ -15,9 +15,11 @@ extension Gnuplot {
         }
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw PlotError.file(path: path, message: "directory \(directory) does not exist")
+        // Missing folders are made, as save, write_image and the result files make theirs.
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw PlotError.file(path: path, message: "cannot make the folder \(directory): \(Self.reason(error))")
         }
         let staging = "\(directory)/.\(url.lastPathComponent).\(UUID().uuidString).tmp"
         defer { unlink(staging) }
@@ -29,6 +31,14 @@ extension Gnuplot {
         guard rename(staging, path) == 0 else {
             throw PlotError.file(path: path, message: "cannot write: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// The operating system's words for why a folder could not be made ("Not a directory").
+    static func reason(_ error: Error) -> String {
+        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return (error as NSError).localizedDescription
     }
 
     /// The figure as a text plot of `columns` x `rows` characters (gnuplot's dumb

@@ -83,13 +83,20 @@ final class FileOutputTests: XCTestCase {
         XCTAssertEqual(scratch.contents, [])
     }
 
-    func testUnknownExtensionAndMissingDirectoryAreErrors() throws {
+    /// Missing folders are made (as `save` and `write_image` make theirs); a file standing where
+    /// a folder should be is an error that names the path and the reason.
+    func testUnknownExtensionIsAnErrorAndMissingFoldersAreMade() throws {
         let dir = try ScratchDirectory()
         XCTAssertThrowsError(try Gnuplot().save(chart(size: nil), to: dir.file("a.jpg"))) { error in
             XCTAssertEqual(error as? PlotError, .unsupportedFormat(path: dir.file("a.jpg")))
         }
-        XCTAssertThrowsError(try Gnuplot().save(chart(size: nil), to: dir.file("missing/a.png"))) { error in
-            guard case .file? = error as? PlotError else { return XCTFail("\(error)") }
+        try Gnuplot().save(chart(size: FigureSize(width: 320, height: 240)), to: dir.file("missing/deeper/a.png"))
+        XCTAssertEqual(try pngSize(dir.file("missing/deeper/a.png")).width, 320)
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir.file("plain"), contents: Data("x".utf8)))
+        XCTAssertThrowsError(try Gnuplot().save(chart(size: nil), to: dir.file("plain/a.png"))) { error in
+            guard case .file(let path, let message)? = error as? PlotError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, dir.file("plain/a.png"))
+            XCTAssertTrue(message.hasPrefix("cannot make the folder \(dir.file("plain"))"), message)
         }
     }
 
