@@ -53,7 +53,9 @@ public struct Printer: Sendable {
     /// One value as it reads inside a list or record.
     public func repr(_ v: Value) -> String { repr(v, indent: 0) }
 
-    func repr(_ v: Value, indent: Int) -> String {
+    /// `indent`: the indentation of the line the value starts on; `lead`: how many characters
+    /// stand before the value on that line past the indentation (a record's `key: `).
+    func repr(_ v: Value, indent: Int, lead: Int = 0) -> String {
         switch v {
         case .number(let d): return Printer.formatNumber(d)
         case .string(let s): return quote(s)
@@ -73,9 +75,13 @@ public struct Printer: Sendable {
             } else {
                 shown = items.map { repr($0, indent: indent + 2) }
             }
+            if items.allSatisfy(Printer.isScalar) { return fill(open: "[", close: "]", shown, column: indent + lead) }
             return layout(open: "[", close: "]", shown, indent: indent)
         case .record(let r):
-            let shown = r.fields.map { "\(Printer.isIdentifier($0.key) ? $0.key : quote($0.key)): \(repr($0.value, indent: indent + 2))" }
+            let shown = r.fields.map { field -> String in
+                let key = (Printer.isIdentifier(field.key) ? field.key : quote(field.key)) + ": "
+                return key + repr(field.value, indent: indent + 2, lead: key.count)
+            }
             return layout(open: "{", close: "}", shown, indent: indent)
         }
     }
@@ -97,6 +103,38 @@ public struct Printer: Sendable {
         if indent + line.count <= width && !line.contains("\n") { return line }
         let pad = String(repeating: " ", count: indent + 2)
         return open + "\n" + items.map { pad + $0 + ",\n" }.joined() + String(repeating: " ", count: indent) + close
+    }
+
+    /// Numbers, strings, truth values: short items a long list flows across lines, as NumPy
+    /// prints a long row, rather than one per line.
+    static func isScalar(_ v: Value) -> Bool {
+        switch v {
+        case .number, .bool, .none: return true
+        case .string(let s): return s.count <= 40
+        default: return false
+        }
+    }
+
+    /// One line when it fits, else as many items per line as the width takes, continuation
+    /// lines under the first item. `column`: where the opening bracket stands.
+    func fill(open: String, close: String, _ items: [String], column: Int) -> String {
+        let line = open + items.joined(separator: ", ") + close
+        if column + line.count <= width { return line }
+        let pad = String(repeating: " ", count: column + open.count)
+        var lines: [String] = []
+        var current = open, used = column + open.count, empty = true
+        for (i, item) in items.enumerated() {
+            let piece = item + (i == items.count - 1 ? close : ",")
+            if !empty && used + 1 + piece.count > width {
+                lines.append(current)
+                (current, used, empty) = (pad, pad.count, true)
+            }
+            current += (empty ? "" : " ") + piece
+            used += (empty ? 0 : 1) + piece.count
+            empty = false
+        }
+        lines.append(current)
+        return lines.joined(separator: "\n")
     }
 
     static func isIdentifier(_ s: String) -> Bool {

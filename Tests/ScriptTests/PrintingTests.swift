@@ -57,6 +57,30 @@ final class PrintingTests: XCTestCase {
         XCTAssertEqual(p.repr(.range(IntRange(start: 0, end: 5, step: 1))), "range(0, 5)")
     }
 
+    /// A long list of numbers or short strings flows across lines (as NumPy prints a long row),
+    /// continuation lines under the first item; other items keep one per line.
+    func testLongListsOfScalarsFlowAcrossLines() {
+        let p = Printer(width: 30)
+        let numbers = Value.list((0..<16).map { .number(Double($0 * 7)) })
+        XCTAssertEqual(p.repr(numbers), """
+            [0, 7, 14, 21, 28, 35, 42, 49,
+             56, 63, 70, 77, 84, 91, 98,
+             105]
+            """)
+        let nested = Value.record(Record([("ids", .list((0..<12).map { .string("n\($0)") }))]))
+        XCTAssertEqual(p.repr(nested), """
+            {
+              ids: ["n0", "n1", "n2",
+                    "n3", "n4", "n5",
+                    "n6", "n7", "n8",
+                    "n9", "n10", "n11"],
+            }
+            """)
+        XCTAssertEqual(p.repr(.list([.number(1), .string("a")])), "[1, \"a\"]", "fits: one line")
+        let records = Value.list((0..<2).map { _ in .record(Record([("alpha", .number(1)), ("beta", .number(2))])) })
+        XCTAssertEqual(p.repr(records), "[\n  {alpha: 1, beta: 2},\n  {alpha: 1, beta: 2},\n]", "records: one per line")
+    }
+
     /// Enough digits that two different values never read the same (NumPy shows each value's
     /// shortest round trip; here one format per tensor, at least 4 decimals, more when needed).
     func testDifferentValuesShowDifferentDigits() throws {
