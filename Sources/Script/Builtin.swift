@@ -52,6 +52,17 @@ public indirect enum ValueType: Sendable {
         default: return false
         }
     }
+
+    /// Whether this type names the host type `typeName` (alone, optional or in a union); `any`
+    /// and "any host" do not count, so help(m) lists the builtins made for m's type.
+    func names(host typeName: String) -> Bool {
+        switch self {
+        case .host(let n): return n == typeName
+        case .optional(let t): return t.names(host: typeName)
+        case .oneOf(let ts): return ts.contains { $0.names(host: typeName) }
+        default: return false
+        }
+    }
 }
 
 /// One parameter of a builtin. `defaultValue == nil` means required.

@@ -54,7 +54,7 @@ struct TensorFormatter {
 
     func body(indent: Int) -> String {
         let t = tensor
-        if t.rank == 0 { return cellFormat(values: t.scalars).format(t.scalars.first ?? 0) }
+        if t.rank == 0 { return Self.cellFormat(values: t.scalars).format(t.scalars.first ?? 0) }
         if t.count == 0 { return String(repeating: "[", count: t.rank) + String(repeating: "]", count: t.rank) }
         let summarize = t.count > TensorFormatter.threshold
         let outerEdge: Int? = summarize ? TensorFormatter.edgeItems : nil
@@ -71,7 +71,7 @@ struct TensorFormatter {
             for i in shown(t.shape[dim], edge: outerEdge).compactMap({ $0 }) { collect(dim + 1, offset + i * strides[dim]) }
         }
         collect(0, 0)
-        let format = cellFormat(values: sample)
+        let format = Self.cellFormat(values: sample)
         let cellWidth = sample.map { format.format($0).count }.max() ?? 1
 
         // Fit the last axis to the terminal: brackets take `rank` columns, each cell width + 2.
@@ -116,7 +116,7 @@ struct TensorFormatter {
     /// large or very small. At least 4 digits after the point, more until every two different
     /// values read differently (so [-5.85312, -5.85319] is not shown as [-5.8531, -5.8531]...),
     /// then trailing zeros all values share are dropped.
-    func cellFormat(values: [Float]) -> CellFormat {
+    static func cellFormat(values: [Float]) -> CellFormat {
         let finite = values.filter { $0.isFinite }
         guard !finite.isEmpty else { return CellFormat(style: .integer) }
         let maxAbs = finite.map { Swift.abs($0) }.max() ?? 0

@@ -84,8 +84,8 @@ public enum CoreBuiltins {
             _ = try ctx.interpreter.runFile(try args.string("path"), span: ctx.span)
             return .none
         },
-        Builtin("help", [.init("name", .optional(.oneOf([.string, .callable])), default: .noValue)],
-                doc: "Shows a builtin's signature and doc line; help() lists every builtin.") { args, ctx in
+        Builtin("help", [.init("name", .optional(.oneOf([.string, .callable, .anyHost])), default: .noValue)],
+                doc: "Shows a builtin's signature and doc line; help() lists every builtin; help(m) for a model, dataset, result or table lists its members and the builtins that take it.") { args, ctx in
             ctx.print(try helpText(args["name"], ctx.interpreter) + "\n")
             return .none
         },
@@ -111,9 +111,26 @@ public enum CoreBuiltins {
             if let b = interpreter.builtin(named: name) { return wrappedHelp(b, width: width) }
             if let v = interpreter.variable(name), case .function = v { return try helpText(v, interpreter) }
             throw ArgumentError(parameter: "name", "help: no builtin named '\(name)'" + Suggestions.hint(for: name, among: interpreter.builtinNames))
+        case .host(let h): return hostHelp(h, interpreter)
         default:
             throw ArgumentError(parameter: "name", "help: give a builtin or its name, e.g. help(sum) or help(\"sum\")")
         }
+    }
+
+    /// help(m) for a model, dataset, result...: what it is, the members `m.` reaches, and the
+    /// builtins whose signatures take that type (read from the registry, so it cannot drift).
+    static func hostHelp(_ h: HostValue, _ interpreter: Interpreter) -> String {
+        let width = interpreter.width
+        var lines = [Printer.wrap("\(h.typeName): \(h.description)", width: width, hanging: 2)]
+        if !h.memberNames.isEmpty {
+            lines.append(Printer.wrap("  members: " + h.memberNames.joined(separator: " "), width: width, hanging: 11))
+        }
+        let takers = interpreter.builtins.values.filter { b in b.parameters.contains { $0.type.names(host: h.typeName) } }
+            .map(\.name).sorted()
+        if !takers.isEmpty {
+            lines.append(Printer.wrap("  taken by: " + takers.joined(separator: " "), width: width, hanging: 12))
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// A builtin's help with long lines broken at spaces: the signature's continuation lines
