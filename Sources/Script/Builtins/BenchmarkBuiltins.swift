@@ -162,6 +162,12 @@ public enum BenchmarkBuiltins {
             let count = try args.int("count")
             guard count >= 1 else { throw ArgumentError(parameter: "count", "shapes_world: count must be >= 1, got \(count)") }
             let world = try ShapesWorld(try worldConfig(args))
+            let isProbe = taskName == "replace_colour" || (taskName.hasPrefix("swap_") && CaptionSwap(rawValue: String(taskName.dropFirst(5))) != nil)
+            if isProbe, !args.isNone("out") {
+                // A probe's pairs are one swap kind each, not a benchmark's attribute or relation
+                // pairs: no published format holds them, and writing nothing silently would mislead.
+                throw ArgumentError(parameter: "out", "shapes_world: out: writes the benchmark tasks in their published formats; the probe \"\(taskName)\" has none (its pairs are one swap kind, not VG-Attribution's attribute pairs). Use a benchmark task (\(ShapesWorldTask.allCases.map(\.rawValue).joined(separator: ", "))) or save the probe's items yourself")
+            }
             if taskName.hasPrefix("swap_"), let kind = CaptionSwap(rawValue: String(taskName.dropFirst(5))) {
                 return .host(DatasetValue(try world.swapDataset(kind, count: count)))
             }
