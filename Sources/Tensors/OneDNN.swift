@@ -6,10 +6,10 @@ import Synchronization
 /// what they compute, plain row-major buffers at the Swift level.
 ///
 /// Threads. oneDNN runs on OpenMP, whose thread count is a per-thread setting. Every primitive
-/// is created and run for an explicit count (`threads:`) that is part of its cache key: one
-/// thread when Tensors splits the work itself (images of a batch, groups of a weight gradient),
-/// or Tensors' own count when one call gets the cores. The count also fixes how oneDNN
-/// partitions a reduction, so a primitive's results depend only on its shape and thread count.
+/// is created and run for an explicit count (`threads:`). The count can change how oneDNN
+/// partitions a reduction (and the kernels it picks differ between CPUs), so the ops run
+/// primitives on one thread each, over pieces of the work fixed by the shape alone, and spread
+/// the pieces over Tensors' threads: results then do not depend on the thread count.
 enum OneDNN {
     /// The CPU engine, or nil when oneDNN could not start (the ops then use OpenBLAS).
     nonisolated(unsafe) static let engine: dnnl_engine_t? = {

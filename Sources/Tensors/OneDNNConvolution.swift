@@ -5,15 +5,19 @@ import Synchronization
 /// with NCHW fp32 at the Swift level: each call reorders activations into the kernel's blocked
 /// layout and back inside the op.
 ///
-/// How the work is split, and why results do not depend on the thread count:
-/// - forward and data gradient: one image per task on a one-thread primitive, the images spread
-///   over Tensors' threads (an image's blocked copy stays in L2 between reorder and kernel: at
-///   batch 32 this ran 3-5x faster than one call on the whole batch). A batch smaller than the
-///   thread count (batch 1 inference) runs as one call on oneDNN's threads instead, which split
-///   output channels and rows, never the sum of one output (checked bit for bit, 1 vs 2 threads).
-/// - weight gradient: oneDNN splits its sum over the images between threads, so its bits depend
-///   on the thread count. Here the batch is cut into groups fixed by the shape alone, each summed
-///   by a one-thread primitive, and the groups' partial gradients are added in group order.
+/// How the work is split, and why results do not depend on the thread count: every primitive
+/// runs on one thread, over a piece of the work fixed by the shape alone, so the bits are the
+/// same on any thread count by construction (a multi-threaded oneDNN call may split one output's
+/// sum between threads on some CPUs, which made batch-1 results differ between 1 and 2 threads).
+/// - forward: one task per image and output-channel group (the group's weight rows, bias and
+///   output planes are contiguous slices); data gradient: per image and input-channel group
+///   (the weights' columns of the group gathered once). A batch of 4 or more images is one group
+///   per image (an image's blocked copy stays in L2 between reorder and kernel: at batch 32 this
+///   ran 3-5x faster than one call on the whole batch); a smaller batch (batch 1 inference) is
+///   cut into channel groups so that the tasks still fill the threads.
+/// - weight gradient: oneDNN splits its sum over the images between threads. Here the batch is
+///   cut into groups fixed by the shape alone, each summed by a one-thread primitive, and the
+///   groups' partial gradients are added in group order.
 enum OneDNNConvolution {
     enum Pass: Sendable { case forward, backwardData, backwardWeights }
 
@@ -22,7 +26,6 @@ enum OneDNNConvolution {
         let images: Int, inChannels: Int, height: Int, width: Int
         let outChannels: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int
         let bias: Bool
-        let threads: Int
     }
 
     /// A primitive and the bridges between its layouts and NCHW / OIHW.
@@ -63,7 +66,7 @@ enum OneDNNConvolution {
         let biasPointer = k.bias ? biasBox : nil
         try OneDNN.check(dnnl_convolution_forward_desc_init(&fwdDesc, dnnl_forward_training, dnnl_convolution_direct,
                                                              &src, &weights, biasPointer, &dst, strides, padding, padding), "convolution")
-        let forward = try OneDNNPrimitive(&fwdDesc, threads: k.threads)
+        let forward = try OneDNNPrimitive(&fwdDesc, threads: 1)
         let primitive: OneDNNPrimitive
         switch k.pass {
         case .forward:
@@ -72,15 +75,15 @@ enum OneDNNConvolution {
             var d = dnnl_convolution_desc_t()
             try OneDNN.check(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &src, &weights, &dst,
                                                                        strides, padding, padding), "convolution data gradient")
-            primitive = try OneDNNPrimitive(&d, hint: forward, threads: k.threads)
+            primitive = try OneDNNPrimitive(&d, hint: forward, threads: 1)
         case .backwardWeights:
             var d = dnnl_convolution_desc_t()
             try OneDNN.check(dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &src, &weights, biasPointer,
                                                                           &dst, strides, padding, padding), "convolution weight gradient")
-            primitive = try OneDNNPrimitive(&d, hint: forward, threads: k.threads)
+            primitive = try OneDNNPrimitive(&d, hint: forward, threads: 1)
         }
         func bridge(_ query: dnnl_query_t, _ dims: [Int], toImplementation: Bool) throws -> LayoutBridge {
-            try LayoutBridge(user: try OneDNN.plain(dims), implementation: primitive.md(query), toImplementation: toImplementation, threads: k.threads)
+            try LayoutBridge(user: try OneDNN.plain(dims), implementation: primitive.md(query), toImplementation: toImplementation, threads: 1)
         }
         var activations: [Int32: LayoutBridge] = [:]
         let weightBridge: LayoutBridge
@@ -93,7 +96,7 @@ enum OneDNNConvolution {
             if k.bias {
                 // dnnl_query_weights_md with index 1 is the bias.
                 let md = dnnl_primitive_desc_query_md(primitive.descriptor, dnnl_query_weights_md, 1)?.pointee ?? bias
-                biasBridge = try LayoutBridge(user: bias, implementation: md, toImplementation: true, threads: k.threads)
+                biasBridge = try LayoutBridge(user: bias, implementation: md, toImplementation: true, threads: 1)
             }
         case .backwardData:
             activations[DNNL_ARG_DIFF_DST] = try bridge(dnnl_query_diff_dst_md, dstDims, toImplementation: true)
@@ -105,7 +108,7 @@ enum OneDNNConvolution {
             weightBridge = try bridge(dnnl_query_diff_weights_md, weightDims, toImplementation: false)
             if k.bias {
                 let md = dnnl_primitive_desc_query_md(primitive.descriptor, dnnl_query_diff_weights_md, 1)?.pointee ?? bias
-                biasBridge = try LayoutBridge(user: bias, implementation: md, toImplementation: false, threads: k.threads)
+                biasBridge = try LayoutBridge(user: bias, implementation: md, toImplementation: false, threads: 1)
             }
         }
         // A bias in a layout other than a plain vector would need a reorder per call; none of
@@ -118,11 +121,23 @@ enum OneDNNConvolution {
                     scratchpadBytes: OneDNN.bytes(scratchpad), scratchpad: scratchpad)
     }
 
-    /// How a call over `images` images is cut: one image per one-thread task, or one task on
-    /// all of this call's threads when there are fewer images than threads.
-    static func split(images: Int) -> (perTask: Int, threads: Int) {
-        let threads = OneDNN.callThreads
-        return threads == 1 || images >= threads ? (1, 1) : (images, threads)
+    /// Tasks a small batch is cut into (4: two per core here, and enough for a 4-thread CI
+    /// machine); a constant, so the cut never depends on the thread count.
+    static let smallBatchTasks = 4
+
+    /// Channel groups per image for `channels` output (forward) or input (data gradient)
+    /// channels: enough for `smallBatchTasks` tasks over the batch, each group a multiple of 16
+    /// channels (the kernels' channel block), else one group. Fixed by the shape alone.
+    static func channelGroups(images: Int, channels: Int) -> Int {
+        let wanted = Swift.min((smallBatchTasks + images - 1) / Swift.max(images, 1), channels)
+        for g in Swift.stride(from: wanted, to: 1, by: -1) where channels % g == 0 && (channels / g) % 16 == 0 { return g }
+        return 1
+    }
+
+    /// The geometry of one input-channel group (`channels` of them).
+    static func withInChannels(_ geo: Conv2dGeometry, _ channels: Int) -> Conv2dGeometry {
+        Conv2dGeometry(inChannels: channels, height: geo.height, width: geo.width, kernelH: geo.kernelH, kernelW: geo.kernelW,
+                       stride: geo.stride, padding: geo.padding)
     }
 
     /// Images per weight-gradient group: at most 8 groups, and at most 64 MB of partial
@@ -133,29 +148,29 @@ enum OneDNNConvolution {
         return (images + groups - 1) / groups
     }
 
-    static func key(_ pass: Pass, _ geo: Conv2dGeometry, images: Int, outChannels: Int, bias: Bool, threads: Int) -> Key {
+    static func key(_ pass: Pass, _ geo: Conv2dGeometry, images: Int, outChannels: Int, bias: Bool) -> Key {
         Key(pass: pass, images: images, inChannels: geo.inChannels, height: geo.height, width: geo.width,
             outChannels: outChannels, kernelH: geo.kernelH, kernelW: geo.kernelW, stride: geo.stride, padding: geo.padding,
-            bias: bias, threads: threads)
+            bias: bias)
     }
 
     /// Whether oneDNN takes this convolution (else the caller uses im2col + sgemm).
     static func accepts(_ geo: Conv2dGeometry, images: Int, outChannels: Int, bias: Bool) -> Bool {
         guard OneDNN.isActive, images > 0 else { return false }
-        let (perTask, threads) = split(images: images)
-        return plan(key(.forward, geo, images: perTask, outChannels: outChannels, bias: bias, threads: threads)) != nil
+        let groups = channelGroups(images: images, channels: outChannels)
+        return plan(key(.forward, geo, images: 1, outChannels: outChannels / groups, bias: bias)) != nil
     }
 
     /// Whether the backward passes are available too (checked before any gradient is computed,
     /// so that a gradient never mixes the two backends).
     static func acceptsBackward(_ geo: Conv2dGeometry, images: Int, outChannels: Int, bias: Bool) -> Bool {
         guard OneDNN.isActive, images > 0 else { return false }
-        let (perTask, threads) = split(images: images)
+        let groups = channelGroups(images: images, channels: geo.inChannels)
         let group = weightGradientGroup(images: images, weightCount: outChannels * geo.rows)
         let last = images - (images - 1) / group * group
-        return plan(key(.backwardData, geo, images: perTask, outChannels: outChannels, bias: false, threads: threads)) != nil
-            && plan(key(.backwardWeights, geo, images: group, outChannels: outChannels, bias: bias, threads: 1)) != nil
-            && plan(key(.backwardWeights, geo, images: last, outChannels: outChannels, bias: bias, threads: 1)) != nil
+        return plan(key(.backwardData, withInChannels(geo, geo.inChannels / groups), images: 1, outChannels: outChannels, bias: false)) != nil
+            && plan(key(.backwardWeights, geo, images: group, outChannels: outChannels, bias: bias)) != nil
+            && plan(key(.backwardWeights, geo, images: last, outChannels: outChannels, bias: bias)) != nil
     }
 
     /// Records the first error of any task, to rethrow once every task has finished.
@@ -176,15 +191,15 @@ enum OneDNNConvolution {
         return list
     }
 
-    /// Runs `plan` over `tasks` tasks spread over Tensors' threads. `bind(t)` gives task t's
-    /// buffers by argument, in the plain layouts (those in `prepared` are already in the
+    /// Runs `plan` over `tasks` one-thread tasks spread over Tensors' threads. `bind(t)` gives
+    /// task t's buffers by argument, in the plain layouts (those in `prepared` are already in the
     /// plan's layout, like weights reordered once for all tasks).
-    static func run(_ plan: Plan, pass: Pass, tasks: Int, threads: Int, prepared: Set<Int32> = [],
+    static func run(_ plan: Plan, pass: Pass, tasks: Int, prepared: Set<Int32> = [],
                     _ bind: (Int) -> [Int32: UnsafeMutableRawPointer]) throws {
         let failure = FirstError()
         let args = arguments(plan, pass: pass)
         Parallel.forEachChunk(tasks, minimumPerChunk: 1) { range in
-            OneDNN.useThreads(threads)
+            OneDNN.useThreads(1)
             let arena = ScratchArena(args.map { prepared.contains($0.arg) ? 0 : $0.bridge.scratchBytes } + [plan.scratchpadBytes])
             do {
                 for t in range {
@@ -214,14 +229,15 @@ enum OneDNNConvolution {
         try failure.rethrow()
     }
 
-    /// Calls `body` with `weights` in the plan's layout (reordered once, on this thread).
-    static func withPreparedWeights<R>(_ plan: Plan, _ weights: UnsafeRawPointer, threads: Int,
-                                       _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
-        let w = UnsafeMutableRawPointer(mutating: weights)
-        guard plan.weights.reorder != nil else { return try body(w) }
-        let arena = ScratchArena([plan.weights.scratchBytes])
-        OneDNN.useThreads(threads)
-        return try body(try plan.weights.input(w, scratch: arena.region(0)))
+    /// Calls `body` with each group's weights (`weights(g)`, plain) in the plan's layout,
+    /// reordered once, on this thread.
+    static func withPreparedWeights<R>(_ plan: Plan, groups: Int, _ weights: (Int) -> UnsafeRawPointer,
+                                       _ body: ([UnsafeMutableRawPointer]) throws -> R) throws -> R {
+        let plain = (0..<groups).map { UnsafeMutableRawPointer(mutating: weights($0)) }
+        guard plan.weights.reorder != nil else { return try body(plain) }
+        let arena = ScratchArena(Array(repeating: plan.weights.scratchBytes, count: groups))
+        OneDNN.useThreads(1)
+        return try body(try plain.enumerated().map { g, w in try plan.weights.input(w, scratch: arena.region(g)) })
     }
 
     static func require(_ key: Key) throws -> Plan {
@@ -231,21 +247,23 @@ enum OneDNNConvolution {
 
     /// y = conv(x, w) + b: [n, cout, outH, outW].
     static func forward(_ x: [Float], _ w: [Float], _ bias: [Float]?, _ geo: Conv2dGeometry, images n: Int, outChannels cout: Int) throws -> [Float] {
-        let (perTask, threads) = split(images: n)
-        let plan = try require(key(.forward, geo, images: perTask, outChannels: cout, bias: bias != nil, threads: threads))
+        let groups = channelGroups(images: n, channels: cout)
+        let part = cout / groups
+        let plan = try require(key(.forward, geo, images: 1, outChannels: part, bias: bias != nil))
         let outSize = cout * geo.spatial
         var out = scratch(n * outSize)
         try withRawPointers([x, w, bias ?? []]) { p in
             try out.withUnsafeMutableBytes { po in
                 guard let po = po.baseAddress else { return }
-                try withPreparedWeights(plan, p[1], threads: threads) { weights in
-                    try run(plan, pass: .forward, tasks: n / perTask, threads: threads, prepared: [DNNL_ARG_WEIGHTS]) { t in
+                try withPreparedWeights(plan, groups: groups, { UnsafeRawPointer(p[1] + 4 * $0 * part * geo.rows) }) { weights in
+                    try run(plan, pass: .forward, tasks: n * groups, prepared: [DNNL_ARG_WEIGHTS]) { t in
+                        let (image, g) = t.quotientAndRemainder(dividingBy: groups)
                         var b: [Int32: UnsafeMutableRawPointer] = [
-                            DNNL_ARG_SRC: p[0] + 4 * t * perTask * geo.imageSize,
-                            DNNL_ARG_WEIGHTS: weights,
-                            DNNL_ARG_DST: po + 4 * t * perTask * outSize,
+                            DNNL_ARG_SRC: p[0] + 4 * image * geo.imageSize,
+                            DNNL_ARG_WEIGHTS: weights[g],
+                            DNNL_ARG_DST: po + 4 * (image * outSize + g * part * geo.spatial),
                         ]
-                        if bias != nil { b[DNNL_ARG_BIAS] = p[2] }
+                        if bias != nil { b[DNNL_ARG_BIAS] = p[2] + 4 * g * part }
                         return b
                     }
                 }
@@ -256,18 +274,28 @@ enum OneDNNConvolution {
 
     /// dx = conv^T(g, w): [n, cin, h, w].
     static func backwardData(_ g: [Float], _ w: [Float], _ geo: Conv2dGeometry, images n: Int, outChannels cout: Int) throws -> [Float] {
-        let (perTask, threads) = split(images: n)
-        let plan = try require(key(.backwardData, geo, images: perTask, outChannels: cout, bias: false, threads: threads))
+        let groups = channelGroups(images: n, channels: geo.inChannels)
+        let part = geo.inChannels / groups
+        let plan = try require(key(.backwardData, withInChannels(geo, part), images: 1, outChannels: cout, bias: false))
         let outSize = cout * geo.spatial
+        let plane = geo.height * geo.width
+        // Group j's weights [cout, part, kh, kw]: the columns of its input channels, gathered.
+        let taps = geo.kernelH * geo.kernelW
+        let groupWeights = groups == 1 ? w : (0..<groups * cout).flatMap { i -> ArraySlice<Float> in
+            let (j, o) = i.quotientAndRemainder(dividingBy: cout)
+            let start = o * geo.rows + j * part * taps
+            return w[start..<start + part * taps]
+        }
         var dx = scratch(n * geo.imageSize)
-        try withRawPointers([g, w]) { p in
+        try withRawPointers([g, groupWeights]) { p in
             try dx.withUnsafeMutableBytes { pd in
                 guard let pd = pd.baseAddress else { return }
-                try withPreparedWeights(plan, p[1], threads: threads) { weights in
-                    try run(plan, pass: .backwardData, tasks: n / perTask, threads: threads, prepared: [DNNL_ARG_WEIGHTS]) { t in
-                        [DNNL_ARG_DIFF_DST: p[0] + 4 * t * perTask * outSize,
-                         DNNL_ARG_WEIGHTS: weights,
-                         DNNL_ARG_DIFF_SRC: pd + 4 * t * perTask * geo.imageSize]
+                try withPreparedWeights(plan, groups: groups, { UnsafeRawPointer(p[1] + 4 * $0 * cout * part * taps) }) { weights in
+                    try run(plan, pass: .backwardData, tasks: n * groups, prepared: [DNNL_ARG_WEIGHTS]) { t in
+                        let (image, j) = t.quotientAndRemainder(dividingBy: groups)
+                        return [DNNL_ARG_DIFF_DST: p[0] + 4 * image * outSize,
+                                DNNL_ARG_WEIGHTS: weights[j],
+                                DNNL_ARG_DIFF_SRC: pd + 4 * (image * geo.imageSize + j * part * plane)]
                     }
                 }
             }
@@ -285,10 +313,10 @@ enum OneDNNConvolution {
         // Each group's dw then db, side by side; group order fixes the sum's order.
         let stride = weightCount + (bias ? cout : 0)
         var partials = scratch(groups * stride)
-        let full = try require(key(.backwardWeights, geo, images: group, outChannels: cout, bias: bias, threads: 1))
+        let full = try require(key(.backwardWeights, geo, images: group, outChannels: cout, bias: bias))
         let lastCount = n - (groups - 1) * group
         let last = lastCount == group ? full
-            : try require(key(.backwardWeights, geo, images: lastCount, outChannels: cout, bias: bias, threads: 1))
+            : try require(key(.backwardWeights, geo, images: lastCount, outChannels: cout, bias: bias))
         try withRawPointers([g, x]) { p in
             try partials.withUnsafeMutableBytes { pp in
                 guard let pp = pp.baseAddress else { return }
@@ -302,11 +330,11 @@ enum OneDNNConvolution {
                     return b
                 }
                 if lastCount == group {
-                    try run(full, pass: .backwardWeights, tasks: groups, threads: 1, bind)
+                    try run(full, pass: .backwardWeights, tasks: groups, bind)
                 } else {
                     // The full groups in parallel, then the short last one.
-                    try run(full, pass: .backwardWeights, tasks: groups - 1, threads: 1, bind)
-                    try run(last, pass: .backwardWeights, tasks: 1, threads: 1) { _ in bind(groups - 1) }
+                    try run(full, pass: .backwardWeights, tasks: groups - 1, bind)
+                    try run(last, pass: .backwardWeights, tasks: 1) { _ in bind(groups - 1) }
                 }
             }
         }

@@ -55,9 +55,9 @@ final class OneDNNConvolutionTests: XCTestCase {
         }
     }
 
-    /// Batch 1 runs on oneDNN's own threads, larger batches one image per thread, weight
-    /// gradients in groups fixed by the shape: the same bits on 1, 2 and 3 threads, and inside
-    /// forEachIndependent's one-thread workers.
+    /// Batch 1 in channel groups, larger batches one image per task, weight gradients in groups
+    /// of images, all fixed by the shape and each on a one-thread primitive: the same bits on 1,
+    /// 2 and 3 threads, and inside forEachIndependent's one-thread workers.
     func testSameBitsOnAnyThreadCount() throws {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
@@ -86,6 +86,18 @@ final class OneDNNConvolutionTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// Small batches are cut into channel groups of whole 16-channel blocks, by the shape alone.
+    func testChannelGroups() {
+        XCTAssertEqual(OneDNNConvolution.channelGroups(images: 1, channels: 64), 4)
+        XCTAssertEqual(OneDNNConvolution.channelGroups(images: 1, channels: 48), 3)
+        XCTAssertEqual(OneDNNConvolution.channelGroups(images: 1, channels: 320), 4)
+        XCTAssertEqual(OneDNNConvolution.channelGroups(images: 2, channels: 64), 2)
+        XCTAssertEqual(OneDNNConvolution.channelGroups(images: 3, channels: 64), 2)
+        XCTAssertEqual(OneDNNConvolution.channelGroups(images: 4, channels: 64), 1)
+        XCTAssertEqual(OneDNNConvolution.channelGroups(images: 1, channels: 4), 1)
+        XCTAssertEqual(OneDNNConvolution.channelGroups(images: 1, channels: 40), 1)
     }
 
     /// The weight-gradient groups depend on the batch and the weight size only, cover the batch,
