@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reverse-mode autodiff. Each result of an op on values that need gradients carries a
 /// `GradNode`: the nodes of its inputs and a closure mapping the result's gradient to
 /// theirs. `backward()` walks the graph once in reverse topological order and frees each
@@ -46,9 +48,22 @@ public final class Parameter: @unchecked Sendable {
     public func zeroGrad() { grad = nil }
 }
 
-/// Whether ops record the graph. Scoped with `noGrad`.
+/// Whether ops record the graph. Scoped with `noGrad`, per thread: forEachIndependent's workers
+/// run forward and backward passes side by side, and one worker's `noGrad` (every backward
+/// runs in one) must not stop another from recording. The workers start with their caller's mode.
 public enum GradMode {
-    nonisolated(unsafe) static var disabledDepth = 0
+    private static let depthKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// How many `noGrad` scopes the calling thread is in.
+    static var disabledDepth: Int {
+        get { Int(bitPattern: pthread_getspecific(depthKey)) }
+        set { pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: newValue)) }
+    }
+
     public static var isEnabled: Bool { disabledDepth == 0 }
 }
 

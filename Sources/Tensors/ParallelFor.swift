@@ -62,13 +62,20 @@ public func forEachIndependent(_ count: Int, _ body: (Int) throws -> Void, done:
         var failures: [(index: Int, error: any Error)] = []
     }
     let state = Mutex(State())
+    let gradDepth = GradMode.disabledDepth
     withoutActuallyEscaping(body) { body in
         withoutActuallyEscaping(done ?? { _ in }) { done in
             let shared = UncheckedSendable((body, done))
             withSingleThreadedBLAS {
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in
                     Parallel.markWorker(true)
-                    defer { Parallel.markWorker(false) }
+                    // The caller's grad mode (the calling thread takes iterations too: restored after).
+                    let savedDepth = GradMode.disabledDepth
+                    GradMode.disabledDepth = gradDepth
+                    defer {
+                        GradMode.disabledDepth = savedDepth
+                        Parallel.markWorker(false)
+                    }
                     while true {
                         let i = state.withLock { s -> Int? in
                             guard s.failures.isEmpty, s.next < count else { return nil }

@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 @testable import Tensors
 
@@ -42,6 +43,35 @@ final class OpAutogradTests: XCTestCase {
         XCTAssertThrowsError(try noGrad { try w.tensor + Tensor([1, 2, 3]) })
         XCTAssertTrue(GradMode.isEnabled)
         XCTAssertTrue(try w.tensor.sum().requiresGrad)
+    }
+
+    /// noGrad is per thread: another thread inside a noGrad scope (a parallel worker's backward
+    /// pass) does not stop this one recording; forEachIndependent's workers take their caller's mode.
+    func testNoGradIsPerThread() throws {
+        let entered = DispatchSemaphore(value: 0), leave = DispatchSemaphore(value: 0), left = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            noGrad {
+                entered.signal()
+                leave.wait()
+            }
+            left.signal()
+        }
+        entered.wait()
+        let w = Parameter(Tensor([1, 2]), requiresGrad: true)
+        let recorded = GradMode.isEnabled && (try? (w.tensor * w.tensor).sum().requiresGrad) == true
+        leave.signal()
+        left.wait()
+        XCTAssertTrue(recorded)
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        Parallel.threads = 2
+        for outer in [false, true] {
+            let modes = Mutex<[Bool]>([])
+            let body = { try forEachIndependent(4, { _ in modes.withLock { $0.append(GradMode.isEnabled) } }) }
+            if outer { try noGrad(body) } else { try body() }
+            XCTAssertEqual(modes.withLock { $0 }, Array(repeating: !outer, count: 4), "inside noGrad: \(outer)")
+            XCTAssertTrue(GradMode.isEnabled)
+        }
     }
 
     /// Parameters that do not require gradients, and constants, build no graph.
