@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Data flows one way: Tensors -> Diffusion -> Matching / Training -> Benchmarks -> Plotting;
-// Script binds them, REPL and sn drive Script.
+// Data flows one way: Tensors -> Diffusion -> Matching (scoring) and Training (fine-tuning), side by
+// side; Matching -> Benchmarks (which scores with it). Plotting needs only Tensors. Script binds them
+// all; REPL and sn drive Script.
 let package = Package(
     name: "SoftNeg",
     platforms: [.macOS(.v14)],
@@ -25,8 +26,8 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS", "CDNNL", "CPNG", "CJPEG", "WideKernels"]),
         .target(name: "Diffusion", dependencies: ["Tensors"]),
         .target(name: "Matching", dependencies: ["Diffusion"]),
-        .target(name: "Training", dependencies: ["Diffusion", "Matching"]),
-        .target(name: "Benchmarks", dependencies: ["Matching", "Training"]),
+        .target(name: "Training", dependencies: ["Diffusion"]),
+        .target(name: "Benchmarks", dependencies: ["Matching"]),
         .target(name: "Plotting", dependencies: ["Tensors", "CGnuplot"]),
         .target(name: "Script", dependencies: ["Tensors", "Diffusion", "Matching", "Training", "Benchmarks", "Plotting"]),
         .target(name: "REPL", dependencies: ["Script", "CEditLine"]),

@@ -58,25 +58,27 @@ public struct Evaluation {
                                     settings: settingsRecord, bootstrap: bootstrap, macroPolicy: macroPolicy ?? policy, items: items)
     }
 
-    /// The scores of one unit, laid out as its protocol expects (see `MetricProtocol`).
+    /// The scores of one unit, laid out as its protocol expects (see `MetricProtocol`), each
+    /// direction scored as `MatchErrors` defines it.
     func scores(_ task: BenchmarkTask, _ index: Int) throws -> [[Double]] {
         switch task {
         case let .winoground(xs):
+            // One 2x2 matrix decides both directions: image scores, which rank each image's
+            // captions as its text scores do.
             let item = xs[index]
             let images = [try loader.load(item.image0), try loader.load(item.image1)]
-            return try matcher.errors(images: images, captions: [item.caption0, item.caption1]).scores
+            return try matcher.errors(images: images, captions: [item.caption0, item.caption1]).imageScoreMatrix()
         case let .imageCoDe(xs):
             let item = xs[index]
-            return try matcher.errors(images: item.images.map(loader.load), captions: [item.caption]).scores
+            return [try matcher.errors(images: item.images.map(loader.load), captions: [item.caption]).imageScores(forCaption: 0)]
         case let .aro(_, xs):
-            // One image, several captions: the text direction, where -mean cond ranks the captions.
             let item = xs[index]
-            let s = try matcher.errors(images: [loader.load(item.image)], captions: item.captions).scores
-            return [s.map { $0.first ?? -.infinity }]
+            return [try matcher.errors(images: [loader.load(item.image)], captions: item.captions).captionScores(forImage: 0)]
         case let .retrieval(r):
-            let s = try matcher.errors(images: [loader.load(r.images[index])], captions: r.captions).scores
-            let column = s.map { $0.first ?? -.infinity }
-            return [column, column]
+            // This gallery image against every caption: text scores, and the image scores that
+            // the metric compares across images.
+            let errors = try matcher.errors(images: [loader.load(r.images[index])], captions: r.captions)
+            return [try errors.captionScores(forImage: 0), try (0..<errors.captionCount).map { try errors.imageScore(caption: $0, image: 0) }]
         case .training:
             throw BenchmarkError.invalidArgument(op: "evaluate", message: "training data has no evaluation protocol")
         case .editing:

@@ -95,16 +95,23 @@ public enum DiffusionITM {
                 unconditionalContext == nil ? nil : Tensor(uncheckedScalars: uncond, shape: [steps]))
     }
 
-    /// Text retrieval: score(w) = -mean_t err(w). Higher is better.
-    public static func textScores(cond: Tensor) throws -> [Float] {
-        try (-cond.mean(axes: [1])).scalars
+    /// Text retrieval's score of a caption for an image: -mean_k err_k(w). Higher is better. The
+    /// image's unconditional error is the same for every caption, so it is left out.
+    public static func textScore(cond: [Float]) throws -> Double {
+        guard !cond.isEmpty else { throw DiffusionError.invalidArgument(op: "text score", message: "no timesteps") }
+        return -cond.reduce(0.0) { $0 + Double($1) } / Double(cond.count)
     }
 
-    /// Image retrieval for one caption over several images: score = -mean_t (err(w) - uncond),
-    /// which removes how easy each image is to denoise at all.
-    public static func imageScore(cond: [Float], uncond: [Float]) -> Float {
-        guard !cond.isEmpty, cond.count == uncond.count else { return .nan }
-        let diff = zip(cond, uncond).reduce(0.0) { $0 + Double($1.0 - $1.1) }
-        return Float(-diff / Double(cond.count))
+    /// Image retrieval's score of an image for a caption: -mean_k (err_k(w) - uncond_k), which
+    /// removes how easy the image is to denoise at all. Summed as ((acc + err) - uncond) in
+    /// Double, the order results were first computed in, so stored scores keep their bits.
+    public static func imageScore(cond: [Float], uncond: [Float]) throws -> Double {
+        guard !cond.isEmpty, cond.count == uncond.count else {
+            throw DiffusionError.invalidArgument(
+                op: "image score", message: "needs the unconditional error at each of the \(cond.count) timesteps, got \(uncond.count) (uncond: true)")
+        }
+        var diff = 0.0
+        for (c, u) in zip(cond, uncond) { diff = diff + Double(c) - Double(u) }
+        return -diff / Double(cond.count)
     }
 }

@@ -11,13 +11,6 @@ public struct MatchSettings: Sendable {
         case explicit([Int])
     }
 
-    public enum LatentChoice: String, Sendable, CaseIterable {
-        /// A VAE posterior sample drawn from the seed, as the reference does.
-        case sample
-        /// The posterior mean.
-        case mean
-    }
-
     public var samples = 10
     public var timesteps = TimestepChoice.grid
     public var seed: UInt64 = 0
@@ -42,20 +35,10 @@ public struct MatchErrors: Sendable {
     public var uncond: [[Float]]
     public var timesteps: [Int]
 
-    /// s[c][i] = -mean_k (cond - uncond): higher is a better match. Subtracting the image's
-    /// unconditional error does not change which caption wins for a fixed image, so one
-    /// matrix serves text retrieval (compare along c) and image retrieval (compare along i).
-    public var scores: [[Double]] {
-        guard let first = cond.first else { return [] }
-        return (0..<first.count).map { c in
-            cond.indices.map { i in
-                let u = uncond.indices.contains(i) ? uncond[i] : []
-                let diff = cond[i][c].enumerated().reduce(0.0) { acc, e in
-                    acc + Double(e.element) - (u.indices.contains(e.offset) ? Double(u[e.offset]) : 0)
-                }
-                return -diff / Double(Swift.max(1, cond[i][c].count))
-            }
-        }
+    public init(cond: [[[Float]]], uncond: [[Float]], timesteps: [Int]) {
+        self.cond = cond
+        self.uncond = uncond
+        self.timesteps = timesteps
     }
 }
 
@@ -110,29 +93,13 @@ public struct ImageTextMatcher {
                 let (cond, uncond) = try DiffusionITM.errors(
                     latent: z0, contexts: contexts, unconditionalContext: empty, timesteps: ts, noise: e,
                     alphasCumprod: model.scheduler.schedule.alphasCumprod, norm: settings.norm, batchSize: settings.batchSize,
-                    predict: epsilonPredictor(), progress: { k, n in try progress?(i * n + k, images.count * n) })
+                    predict: model.epsilonPredictor(), progress: { k, n in try progress?(i * n + k, images.count * n) })
                 let steps = ts.count
                 result.cond.append((0..<captions.count).map { c in Array(cond.scalars[(c * steps)..<((c + 1) * steps)]) })
                 result.uncond.append(uncond?.scalars ?? [])
             }
             if result.uncond.allSatisfy(\.isEmpty) { result.uncond = [] }
             return result
-        }
-    }
-
-    /// The UNet as a noise predictor. A v-prediction model's output is turned into the noise it
-    /// implies, eps = sqrt(abar) v + sqrt(1 - abar) x_t, so errors always compare noises.
-    public func epsilonPredictor() -> NoisePredictor {
-        let model = self.model
-        let abar = model.scheduler.schedule.alphasCumprod
-        let isV = model.scheduler.config.predictionType == .vPrediction
-        return { x, t, context in
-            let out = try model.unet(x, timestep: t, encoderHiddenStates: context)
-            guard isV else { return out }
-            let ts = t.scalars.map { Int($0) }
-            let a = try Tensor(shape: [ts.count, 1, 1, 1], scalars: ts.map { abar[$0].squareRoot() })
-            let b = try Tensor(shape: [ts.count, 1, 1, 1], scalars: ts.map { (1 - abar[$0]).squareRoot() })
-            return try a * out + b * x
         }
     }
 }

@@ -1,29 +1,5 @@
 import Foundation
-import Matching
 import Tensors
-
-/// What the trainer needs from a model, as closures, so this module does not depend on how
-/// the pipeline is put together (and tests can train toy models).
-public struct TrainableModel {
-    /// Captions -> embeddings [B,L,D]; records gradients only if the text encoder is trained.
-    public var encodeText: ([String]) throws -> Tensor
-    /// Images [B,3,H,W] in [0,1] -> latents x0 (a posterior sample drawn from the generator).
-    public var encodeImages: (Tensor, inout RandomGenerator) throws -> Tensor
-    public var predict: NoisePredictor
-    /// The frozen starting model, for softneg_anchored.
-    public var basePredict: NoisePredictor?
-    public var alphasCumprod: [Float]
-
-    public init(encodeText: @escaping ([String]) throws -> Tensor,
-                encodeImages: @escaping (Tensor, inout RandomGenerator) throws -> Tensor,
-                predict: @escaping NoisePredictor, basePredict: NoisePredictor? = nil, alphasCumprod: [Float]) {
-        self.encodeText = encodeText
-        self.encodeImages = encodeImages
-        self.predict = predict
-        self.basePredict = basePredict
-        self.alphasCumprod = alphasCumprod
-    }
-}
 
 /// One line of the training log: both errors are kept so a run shows what the loss did to them.
 public struct TrainingRecord: Codable, Sendable, Equatable {
@@ -98,22 +74,11 @@ public final class FineTuner {
     public func trainStep() throws -> TrainingRecord {
         var rng = RandomGenerator(seed: config.seed, stream: UInt64(step))
         let examples = try sampler.indices(step: step).map { try data.example($0) }
-        let images = try Tensor.cat(examples.map { try $0.image.rank == 3 ? $0.image.unsqueezed(0) : $0.image }, axis: 0)
-        let captions = droppingCaptions(examples.map(\.caption))
-        let latents = try noGrad { try model.encodeImages(images, &rng) }
-        var batch = LossBatch(latents: latents, contexts: try model.encodeText(captions),
-                              timesteps: try rng.integers(examples.count, in: 0..<model.alphasCumprod.count),
-                              noise: try rng.normal(latents.shape))
-        switch config.loss {
-        case .hardneg:
-            try chooseNegatives(&batch, examples, &rng)
-        case .softneg, .softnegBounded, .softnegAnchored:
-            batch.unconditionalContext = try model.encodeText([""])
-        case .noneg:
-            break
-        }
-        let terms = try trainingLoss(config.loss, batch: batch, lambda: config.lambda, anchor: config.anchor,
-                                     alphasCumprod: model.alphasCumprod, predict: model.predict, basePredict: model.basePredict)
+        let batch = try LossBatch.assemble(
+            config.loss, examples: examples, captions: droppingCaptions(examples.map(\.caption)),
+            negatives: .mix(image: config.negativeImageProbability, caption: config.negativeCaptionProbability, pool: data),
+            model: model, rng: &rng)
+        let terms = try trainingLoss(config.loss, batch: batch, lambda: config.lambda, anchor: config.anchor, model: model)
         guard (try terms.loss.item()).isFinite else {
             throw TensorError.invalidArgument(op: "finetune", message: "the loss became \(try terms.loss.item()) at step \(step); lower lr")
         }
@@ -137,28 +102,6 @@ public final class FineTuner {
         var rng = RandomGenerator(seed: config.seed, stream: 1 << 42 | UInt64(step))
         let draws = rng.uniform(count: captions.count)
         return zip(captions, draws).map { caption, u in u < config.uncondProb ? "" : caption }
-    }
-
-    /// HardNeg's per-batch mix: a hard-negative image, a hard-negative caption, or a random
-    /// other caption, falling back to what the examples have.
-    private func chooseNegatives(_ batch: inout LossBatch, _ examples: [FineTuneExample], _ rng: inout RandomGenerator) throws {
-        let u = rng.uniform(count: 1).first ?? 0
-        let negImages = examples.compactMap(\.negativeImage)
-        let negCaptions = examples.compactMap(\.negativeCaption)
-        if u < config.negativeImageProbability, negImages.count == examples.count {
-            let imgs = try Tensor.cat(negImages.map { try $0.rank == 3 ? $0.unsqueezed(0) : $0 }, axis: 0)
-            batch.negativeLatents = try noGrad { try model.encodeImages(imgs, &rng) }
-        } else if u < config.negativeImageProbability + config.negativeCaptionProbability, negCaptions.count == examples.count {
-            batch.negativeContexts = try model.encodeText(negCaptions)
-        } else {
-            // A random other example's caption (never the example's own).
-            let others = try rng.integers(examples.count, in: 0..<Swift.max(1, data.count - 1))
-            let captions = try zip(examples, others).map { ex, k in
-                let c = try data.caption(k)
-                return c == ex.caption ? try data.caption((k + 1) % data.count) : c
-            }
-            batch.negativeContexts = try model.encodeText(captions)
-        }
     }
 
     // MARK: checkpoints

@@ -1,9 +1,9 @@
 import Diffusion
-import Matching
 import Tensors
 
-/// The three fine-tuning objectives. Every example shares its x_t, t and e between the
-/// positive and whatever it is compared with.
+/// The fine-tuning objectives: the paper's NoNeg, HardNeg and SoftNeg, and two variants of SoftNeg
+/// that keep its unconditional term from running away. Every example shares its x_t, t and e
+/// between the positive and whatever it is compared with.
 public enum LossKind: String, Sendable, CaseIterable {
     /// L_pos = E ||e - eps(x_t, t, w)||^2, the plain denoising loss.
     case noneg
@@ -123,6 +123,12 @@ public func trainingLoss(_ kind: LossKind, batch: LossBatch, lambda: Float = 1, 
         }
         return LossTerms(loss: loss, positiveError: try lPos.item(), comparisonError: try lUncond.item())
     }
+}
+
+/// The chosen objective with `model`'s predictors and noise schedule.
+public func trainingLoss(_ kind: LossKind, batch: LossBatch, lambda: Float = 1, anchor: Float = 1, model: TrainableModel) throws -> LossTerms {
+    try trainingLoss(kind, batch: batch, lambda: lambda, anchor: anchor, alphasCumprod: model.alphasCumprod,
+                     predict: model.predict, basePredict: model.basePredict)
 }
 
 /// HardNeg: L_pos - min(L_neg, lambda * L_pos), with the bound lambda * L_pos detached so the

@@ -42,11 +42,11 @@ final class EvaluationRunTests: XCTestCase {
         let direct = try e.matcher.errors(images: [e.loader.load(item.image0), e.loader.load(item.image1)],
                                           captions: [item.caption0, item.caption1])
         let result = try e.run(dataset)
-        XCTAssertEqual(result.items.first?.scores, direct.scores)
+        XCTAssertEqual(result.items.first?.scores, try direct.imageScoreMatrix())
         // s[c][i] = -mean_k(cond[i][c][k] - uncond[i][k]), recomputed here from the errors.
         let c = direct.cond, u = direct.uncond
         let s01 = -zip(c[1][0], u[1]).map { Double($0) - Double($1) }.reduce(0, +) / Double(u[1].count)
-        XCTAssertEqual(direct.scores[0][1], s01, accuracy: 1e-9)
+        XCTAssertEqual(try direct.imageScoreMatrix()[0][1], s01, accuracy: 1e-9)
     }
 
     func testTrainingDataIsRefused() throws {

@@ -1,4 +1,5 @@
 import XCTest
+import Diffusion
 @testable import Matching
 import Tensors
 
@@ -34,7 +35,8 @@ final class DiffusionITMTests: XCTestCase {
         XCTAssertEqual(cond.shape, [2, 2])
         for (a, b) in zip(cond.scalars, expectedCond) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         for (a, b) in zip(u?.scalars ?? [], expectedUncond) { XCTAssertEqual(a, b, accuracy: 1e-6) }
-        XCTAssertEqual(try DiffusionITM.textScores(cond: cond), [-r2 * 0.5, -r2 * 0.55].map { $0 }, accuracy: 1e-6)
+        XCTAssertEqual(try DiffusionITM.textScore(cond: Array(cond.scalars[0..<2])), Double(-r2 * 0.5), accuracy: 1e-6)
+        XCTAssertEqual(try DiffusionITM.textScore(cond: Array(cond.scalars[2..<4])), Double(-r2 * 0.55), accuracy: 1e-6)
     }
 
     func testBatchSizeDoesNotChangeErrors() throws {
@@ -52,8 +54,26 @@ final class DiffusionITMTests: XCTestCase {
         XCTAssertEqual(one.uncond?.scalars, all.uncond?.scalars)
     }
 
-    func testImageScoreSubtractsUnconditional() {
-        XCTAssertEqual(DiffusionITM.imageScore(cond: [3, 5], uncond: [1, 1]), -3)
+    func testImageScoreSubtractsUnconditional() throws {
+        XCTAssertEqual(try DiffusionITM.imageScore(cond: [3, 5], uncond: [1, 1]), -3)
+        XCTAssertThrowsError(try DiffusionITM.imageScore(cond: [3, 5], uncond: [])) { XCTAssertTrue("\($0)".contains("uncond: true"), "\($0)") }
+    }
+
+    /// Both directions from one comparison: 2 images x 2 captions x 2 timesteps, worked by hand.
+    func testRetrievalDirectionsUseTheirOwnScores() throws {
+        // Image 1 is hard to denoise (large errors everywhere) but caption 0 helps it most.
+        let errors = MatchErrors(cond: [[[1, 3], [2, 2]], [[5, 7], [8, 8]]], uncond: [[2, 2], [9, 9]], timesteps: [10, 20])
+        XCTAssertEqual(try errors.captionScores(forImage: 0), [-2, -2])
+        XCTAssertEqual(try errors.captionScores(forImage: 1), [-6, -8])
+        // Image scores: -(mean cond - mean uncond): image 0: -(2 - 2) = 0, image 1: -(6 - 9) = 3.
+        XCTAssertEqual(try errors.imageScores(forCaption: 0), [0, 3])
+        XCTAssertEqual(try errors.imageScores(forCaption: 1), [0, 1])
+        XCTAssertEqual(try errors.imageScoreMatrix(), [[0, 3], [0, 1]])
+        XCTAssertEqual(MatchErrors.best(try errors.captionScores(forImage: 0)), 0, "first on ties")
+        XCTAssertEqual(MatchErrors.best(try errors.imageScores(forCaption: 0)), 1, "by raw error image 0 would win")
+        let noUncond = MatchErrors(cond: errors.cond, uncond: [], timesteps: [10, 20])
+        XCTAssertEqual(try noUncond.captionScores(forImage: 1), [-6, -8])
+        XCTAssertThrowsError(try noUncond.imageScores(forCaption: 0))
     }
 
     func testShapeErrorsNameBothShapes() {

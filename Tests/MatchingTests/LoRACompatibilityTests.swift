@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Diffusion
+@testable import Diffusion
 @testable import Training
 import Tensors
 

@@ -1,5 +1,5 @@
 import XCTest
-import Matching
+import Diffusion
 @testable import Training
 import Tensors
 

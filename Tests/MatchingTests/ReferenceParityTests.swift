@@ -58,9 +58,10 @@ final class ReferenceParityTests: XCTestCase {
                                                      noise: noise, alphasCumprod: m.alphasCumprod, predict: m.predict)
                 ourCond += c.scalars
                 ourUncond += u?.scalars ?? []
-                ourText += try DiffusionITM.textScores(cond: c)
                 for n in 0..<captions {
-                    ourImage.append(DiffusionITM.imageScore(cond: Array(c.scalars[(n * steps)..<((n + 1) * steps)]), uncond: u?.scalars ?? []))
+                    let row = Array(c.scalars[(n * steps)..<((n + 1) * steps)])
+                    ourText.append(Float(try DiffusionITM.textScore(cond: row)))
+                    ourImage.append(Float(try DiffusionITM.imageScore(cond: row, uncond: u?.scalars ?? [])))
                 }
             }
             assertClose(ourCond, cond.scalars, 1e-4, "\(name) cond")

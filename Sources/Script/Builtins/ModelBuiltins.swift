@@ -214,13 +214,12 @@ public enum ModelBuiltins {
                 doc: "Loads a diffusers folder (model_index.json); a single-file .safetensors checkpoint needs config: a diffusers folder for its tokenizer and scheduler. lora: a LoRA file in diffusers' layout (pytorch_lora_weights.safetensors), fused into the UNet.") { args, ctx in
             let path = ctx.interpreter.resolvePath(try args.string("path"))
             let config = try args.optionalString("config").map { ctx.interpreter.resolvePath($0) }
-            var model = try StableDiffusion.load(from: path, variant: try args.optionalString("variant"), config: config)
-            if let lora = try args.optionalString("lora").map({ ctx.interpreter.resolvePath($0) }) {
-                let file = try SafeTensors.load(lora)
-                try LoRA.load(file.tensors, metadata: file.metadata, into: model.unet.weights, origin: lora)
-                try LoRA.merge(into: model.unet.weights)
-                // Fused weights are another model: results must not share the base's row.
-                model.name += "+" + StableDiffusion.defaultName(origin: lora)
+            let variant = try args.optionalString("variant")
+            let model: StableDiffusion
+            if let lora = try args.optionalString("lora") {
+                model = try StableDiffusion.load(from: path, variant: variant, config: config, lora: ctx.interpreter.resolvePath(lora))
+            } else {
+                model = try StableDiffusion.load(from: path, variant: variant, config: config)
             }
             return .host(ModelValue(model))
         },

@@ -43,7 +43,7 @@ public enum ScoringBuiltins {
         }
         s.norm = n
         let latent = try args.string("latent")
-        guard let l = MatchSettings.LatentChoice(rawValue: latent) else {
+        guard let l = LatentChoice(rawValue: latent) else {
             throw ArgumentError(parameter: "latent", "\(args.builtin): latent must be \"sample\" or \"mean\", got \"\(latent)\"")
         }
         s.latent = l
@@ -101,24 +101,23 @@ public enum ScoringBuiltins {
         },
         Builtin("itm", [.init("m", ModelBuiltins.model), .init("img", images), .init("caption", text)] + settingsParameters,
                 returns: "record",
-                doc: "Image-text matching. One image, N captions: scores [N] = -mean cond error, best = the best caption's index. One caption, N images: scores [N] = -mean(cond - uncond), best = the best image's index. Several of each: scores [captions, images] = -mean(cond - uncond), best_caption (one per image) and best_image (one per caption). Always also cond, uncond and timesteps.") { args, _ in
+                doc: "Image-text matching. One image, N captions: scores [N] = -mean cond error (the text score), best = the best caption's index. One caption, N images: scores [N] = -mean(cond - uncond) (the image score), best = the best image's index. Several of each: scores [captions, images] = -mean(cond - uncond), best_caption (one per image, by the text score) and best_image (one per caption, by the image score). Always also cond, uncond and timesteps.") { args, _ in
             let (imgs, _) = try imageList(args, "img")
             let (captions, _) = try ModelBuiltins.texts(args, "caption")
             let r = try run(args, images: imgs, captions: captions)
             let t = Tensor(r.timesteps.map(Float.init))
-            let matrix = r.scores  // [caption][image]
+            func best(_ scores: [Double]) -> Value { .number(Double(MatchErrors.best(scores))) }
             var fields: [(String, Value)] = []
             if imgs.count == 1 {
-                // Text retrieval: the image's own unconditional error is a constant, so rank by -mean cond.
-                let scores = (r.cond.first ?? []).map { row in -row.reduce(0, +) / Float(Swift.max(1, row.count)) }
-                fields = [("scores", .tensor(Tensor(scores))), ("best", .number(Double(argmax(scores.map(Double.init)))))]
+                let scores = try r.captionScores(forImage: 0)
+                fields = [("scores", .tensor(Tensor(scores.map(Float.init)))), ("best", best(scores))]
             } else if captions.count == 1 {
-                let scores = matrix.first ?? []
-                fields = [("scores", .tensor(Tensor(scores.map(Float.init)))), ("best", .number(Double(argmax(scores))))]
+                let scores = try r.imageScores(forCaption: 0)
+                fields = [("scores", .tensor(Tensor(scores.map(Float.init)))), ("best", best(scores))]
             } else {
-                fields = [("scores", .tensor(try tensor(matrix.map { $0.map(Float.init) }))),
-                          ("best_caption", .list(imgs.indices.map { i in .number(Double(argmax(matrix.map { $0[i] }))) })),
-                          ("best_image", .list(matrix.map { .number(Double(argmax($0))) }))]
+                fields = [("scores", .tensor(try tensor(try r.imageScoreMatrix().map { $0.map(Float.init) }))),
+                          ("best_caption", .list(try imgs.indices.map { best(try r.captionScores(forImage: $0)) })),
+                          ("best_image", .list(try captions.indices.map { best(try r.imageScores(forCaption: $0)) }))]
             }
             let cond = imgs.count == 1 ? try tensor(r.cond.first ?? [])
                 : try Tensor(shape: [imgs.count, captions.count, r.timesteps.count], scalars: r.cond.flatMap { $0.flatMap { $0 } })
@@ -127,9 +126,4 @@ public enum ScoringBuiltins {
             return .record(Record(fields + [("cond", .tensor(cond)), ("uncond", uncond), ("timesteps", .tensor(t))]))
         },
     ]
-
-    /// Index of the largest score (the first on ties).
-    static func argmax(_ xs: [Double]) -> Int {
-        xs.indices.max { xs[$0] < xs[$1] || (xs[$0] == xs[$1] && $0 > $1) } ?? 0
-    }
 }

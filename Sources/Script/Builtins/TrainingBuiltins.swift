@@ -1,7 +1,6 @@
 import Benchmarks
 import Diffusion
 import Foundation
-import Matching
 import Tensors
 import Training
 
@@ -17,26 +16,12 @@ public enum TrainingBuiltins {
         return k
     }
 
-    static func latentChoice(_ args: Arguments) throws -> MatchSettings.LatentChoice {
+    static func latentChoice(_ args: Arguments) throws -> LatentChoice {
         let s = try args.string("latent")
-        guard let l = MatchSettings.LatentChoice(rawValue: s) else {
+        guard let l = LatentChoice(rawValue: s) else {
             throw ArgumentError(parameter: "latent", "\(args.builtin): latent must be \"sample\" or \"mean\", got \"\(s)\"")
         }
         return l
-    }
-
-    /// A pipeline as the trainer sees it: frozen encoders (unless their parameters are switched
-    /// on), the UNet as a noise predictor, and optionally the untouched base for softneg_anchored.
-    static func trainable(_ p: StableDiffusion, base: StableDiffusion?, latent: MatchSettings.LatentChoice) -> TrainableModel {
-        TrainableModel(
-            encodeText: { try p.encodeText($0) },
-            encodeImages: { images, rng in
-                let seed = UInt64(try rng.integers(1, in: 0..<Int(Int32.max)).first ?? 0)
-                return try p.encodeImage(images, sample: latent == .sample, seed: seed)
-            },
-            predict: ImageTextMatcher(model: p).epsilonPredictor(),
-            basePredict: base.map { ImageTextMatcher(model: $0).epsilonPredictor() },
-            alphasCumprod: p.scheduler.schedule.alphasCumprod)
     }
 
     /// `{images, captions, neg_captions?, neg_images?}` as one batch of examples.
@@ -80,35 +65,22 @@ public enum TrainingBuiltins {
             let p = try ModelBuiltins.pipeline(args)
             let kind = try lossKind(args, "kind")
             let examples = try TrainingBuiltins.examples(try args.record("batch"), args, "batch")
-            let model = trainable(p, base: kind == .softnegAnchored ? p : nil, latent: try latentChoice(args))
+            let model = TrainableModel(p, base: kind == .softnegAnchored ? p : nil, latent: try latentChoice(args))
+            var timesteps: [Int]?
+            if !args.isNone("timesteps") {
+                let t = try ModelBuiltins.timesteps(args, "timesteps", range: model.alphasCumprod.count)
+                guard t.count == examples.count else {
+                    throw ArgumentError(parameter: "timesteps", "loss: \(t.count) timesteps for a batch of \(examples.count)")
+                }
+                timesteps = t
+            }
+            let noise = args.isNone("noise") ? nil : try args.tensor("noise")
+            let lambda = Float(try args.number("lambda")), anchor = Float(try args.number("anchor"))
             var rng = RandomGenerator(seed: try ModelBuiltins.seed(args))
             return try noGrad {
-                let images = try Tensor.cat(examples.map(\.image), axis: 0)
-                let latents = try model.encodeImages(images, &rng)
-                let steps = model.alphasCumprod.count
-                let timesteps: [Int]
-                if args.isNone("timesteps") {
-                    timesteps = try rng.integers(examples.count, in: 0..<steps)
-                } else {
-                    timesteps = try ModelBuiltins.timesteps(args, "timesteps", range: steps)
-                    guard timesteps.count == examples.count else {
-                        throw ArgumentError(parameter: "timesteps", "loss: \(timesteps.count) timesteps for a batch of \(examples.count)")
-                    }
-                }
-                let noise = args.isNone("noise") ? try rng.normal(latents.shape) : try args.tensor("noise")
-                guard noise.shape == latents.shape else {
-                    throw ArgumentError(parameter: "noise", "loss: noise must be shaped like the latents \(formatShape(latents.shape)), got \(formatShape(noise.shape))")
-                }
-                var batch = LossBatch(latents: latents, contexts: try model.encodeText(examples.map(\.caption)), timesteps: timesteps, noise: noise)
-                if examples.allSatisfy({ $0.negativeImage != nil }) {
-                    batch.negativeLatents = try model.encodeImages(Tensor.cat(examples.compactMap(\.negativeImage), axis: 0), &rng)
-                } else if examples.allSatisfy({ $0.negativeCaption != nil }) {
-                    batch.negativeContexts = try model.encodeText(examples.compactMap(\.negativeCaption))
-                }
-                batch.unconditionalContext = try model.encodeText([""])
-                let terms = try trainingLoss(kind, batch: batch, lambda: Float(try args.number("lambda")), anchor: Float(try args.number("anchor")),
-                                             alphasCumprod: model.alphasCumprod, predict: model.predict, basePredict: model.basePredict)
-                return .number(Double(try terms.loss.item()))
+                let batch = try LossBatch.assemble(kind, examples: examples, negatives: .batch, timesteps: timesteps, noise: noise,
+                                                   model: model, rng: &rng)
+                return .number(Double(try trainingLoss(kind, batch: batch, lambda: lambda, anchor: anchor, model: model).loss.item()))
             }
         },
         finetune,
@@ -194,56 +166,27 @@ extension TrainingBuiltins {
     ) { args, ctx in
         let base = try ModelBuiltins.pipeline(args)
         let config = try config(args)
-        var model = try base.copy()
-        model.name = try args.optionalString("name") ?? "\(base.name)+\(config.loss.rawValue)"
-        let size = try args.optionalInt("size") ?? model.unet.config.sampleSize.map { $0[0] * model.vaeScaleFactor }
-        let data = try trainingData(args, size: size)
-
-        var parameters: [(name: String, parameter: Parameter)] = []
-        if config.loraRank > 0 {
-            var rng = RandomGenerator(seed: config.seed, stream: 1 << 41)
-            parameters = try LoRA.attach(to: model.unet.weights, rank: config.loraRank) { shape in
-                let bound = 1 / Float(shape[1]).squareRoot()  // PEFT: kaiming-uniform, a = sqrt(5)
-                return try rng.uniform(shape, lo: -bound, hi: bound)
-            }
-        } else {
-            parameters = model.unet.weights.parameters.sorted { $0.key < $1.key }.map { ("unet.\($0.key)", $0.value) }
+        let size = try args.optionalInt("size") ?? base.unet.config.sampleSize.map { $0[0] * base.vaeScaleFactor }
+        func path(_ name: String) throws -> String? { try args.optionalString(name).map { ctx.interpreter.resolvePath($0) } }
+        let files = FineTuningRun.Files(checkpoint: try path("checkpoint"), lora: try path("save_lora"), model: try path("save"))
+        let run = try FineTuningRun(base: base, data: try trainingData(args, size: size), config: config,
+                                    trainTextEncoder: try args.bool("train_text_encoder"), latent: try latentChoice(args),
+                                    name: try args.optionalString("name"), files: files)
+        if let resume = try path("resume") {
+            ctx.print("resumed at step \(try run.resume(from: resume)) of \(config.steps)\n")
         }
-        if try args.bool("train_text_encoder") {
-            parameters += model.textEncoder.parameters.sorted { $0.key < $1.key }.map { ("text_encoder.\($0.key)", $0.value) }
-        }
-        let trainable = trainable(model, base: config.loss == .softnegAnchored ? base : nil, latent: try latentChoice(args))
-        let tuner = try FineTuner(model: trainable, parameters: parameters, data: data, config: config)
-        let checkpointPath = try args.optionalString("checkpoint").map { ctx.interpreter.resolvePath($0) }
-        if let resume = try args.optionalString("resume") {
-            let saved = try SafeTensors.load(ctx.interpreter.resolvePath(resume))
-            try tuner.restore(tensors: saved.tensors, metadata: saved.metadata)
-            ctx.print("resumed at step \(tuner.step) of \(config.steps)\n")
-        }
-        defer { for (_, p) in parameters { p.requiresGrad = false; p.grad = nil } }
-        try tuner.run(shouldStop: { Interrupt.isRequested }) { t in
-            guard let checkpointPath else { return }
-            let state = try t.checkpointState()
-            try SafeTensors.write(state.tensors, metadata: state.metadata, to: checkpointPath)
-        }
+        try run.run(shouldStop: { Interrupt.isRequested })
         if Interrupt.isRequested {
             // A termination signal (a batch system preempting the job) ends the run here, before
             // the model is saved or used: run again with resume: the checkpoint to continue.
             if let signal = Interrupt.termination {
-                ctx.print("finetune: stopped by \(Interrupt.signalName(signal)) after step \(tuner.step) of \(config.steps)"
-                          + (checkpointPath.map { "; checkpoint saved to \($0)" } ?? " (no checkpoint: given, nothing saved)") + "\n")
+                ctx.print("finetune: stopped by \(Interrupt.signalName(signal)) after step \(run.tuner.step) of \(config.steps)"
+                          + (files.checkpoint.map { "; checkpoint saved to \($0)" } ?? " (no checkpoint: given, nothing saved)") + "\n")
                 try Interrupt.stopIfTerminating()
             }
             Interrupt.clear()
-            ctx.print("finetune: interrupted after step \(tuner.step) of \(config.steps)\(checkpointPath.map { "; checkpoint saved to \($0)" } ?? "")\n")
+            ctx.print("finetune: interrupted after step \(run.tuner.step) of \(config.steps)\(files.checkpoint.map { "; checkpoint saved to \($0)" } ?? "")\n")
         }
-        if config.loraRank > 0 {
-            if let path = try args.optionalString("save_lora") {
-                try SafeTensors.write(LoRA.weights(of: model.unet.weights), metadata: ["format": "pt"], to: ctx.interpreter.resolvePath(path))
-            }
-            try LoRA.merge(into: model.unet.weights)
-        }
-        if let path = try args.optionalString("save") { try model.save(to: ctx.interpreter.resolvePath(path)) }
-        return .host(ModelValue(model, trainingLog: tuner.log))
+        return .host(ModelValue(try run.finish(), trainingLog: run.tuner.log))
     }
 }

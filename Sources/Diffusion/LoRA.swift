@@ -1,37 +1,17 @@
-import Diffusion
 import Foundation
 import Tensors
 
 /// Low-rank adapters on the attention projections of self- and cross-attention
 /// (`to_q to_k to_v to_out.0` of `attn1` and `attn2`), keyed as diffusers' `load_lora_weights`
 /// reads them: `unet.<layer>.lora_A.weight` [rank, in] and `unet.<layer>.lora_B.weight` [out, rank].
-/// The scale is 1 (PEFT's lora_alpha = rank), which is what diffusers assumes when no alphas are saved.
+/// The file format, attaching a file's adapters and fusing them live here with the model, since
+/// loading a LoRA is part of loading a model; Training adds `attach` for fresh adapters.
 public enum LoRA {
     static let projections = ["to_q", "to_k", "to_v", "to_out.0"]
 
     /// Whether a Linear's key prefix is one of the adapted attention projections.
     public static func isTarget(_ prefix: String) -> Bool {
         projections.contains { prefix.hasSuffix("attn1.\($0)") || prefix.hasSuffix("attn2.\($0)") }
-    }
-
-    /// Attaches fresh adapters of `rank` to every target layer and returns their parameters by key.
-    /// `downInit(shape)` draws A; PEFT uses kaiming-uniform, U(-1/sqrt(in), 1/sqrt(in)). B starts at 0.
-    public static func attach(to store: WeightStore, rank: Int, keyPrefix: String = "unet.",
-                              downInit: ([Int]) throws -> Tensor) throws -> [(name: String, parameter: Parameter)] {
-        guard rank > 0 else { throw TensorError.invalidArgument(op: "lora", message: "rank must be positive, got \(rank)") }
-        var out: [(String, Parameter)] = []
-        for prefix in store.linearLayers.keys.sorted() where isTarget(prefix) {
-            guard let layer = store.linearLayers[prefix] else { continue }
-            let adapter = LoRAAdapter(down: try downInit([rank, layer.inFeatures]),
-                                      up: Tensor.zeros([layer.outFeatures, rank]), scale: 1)
-            layer.lora = adapter
-            out.append(("\(keyPrefix)\(prefix).lora_A.weight", adapter.down))
-            out.append(("\(keyPrefix)\(prefix).lora_B.weight", adapter.up))
-        }
-        guard !out.isEmpty else {
-            throw TensorError.invalidArgument(op: "lora", message: "the model has no attention projections to adapt")
-        }
-        return out
     }
 
     /// The adapters' weights by their diffusers keys, for `pytorch_lora_weights.safetensors`.
@@ -105,5 +85,19 @@ public enum LoRA {
             layer.weight.value = try (layer.weight.value + lora.delta()).detached()
             layer.lora = nil
         }
+    }
+}
+
+extension StableDiffusion {
+    /// `load(from:variant:config:)` with a LoRA file in diffusers' layout fused into the UNet,
+    /// as diffusers' `load_lora_weights` then `fuse_lora` leave it. Fused weights are another
+    /// model, named `base+file` so results never share the base's row.
+    public static func load(from path: String, variant: String? = nil, config: String? = nil, lora: String) throws -> StableDiffusion {
+        var model = try load(from: path, variant: variant, config: config)
+        model.name += "+" + defaultName(origin: lora)
+        let file = try SafeTensors.load(lora)
+        try LoRA.load(file.tensors, metadata: file.metadata, into: model.unet.weights, origin: lora)
+        try LoRA.merge(into: model.unet.weights)
+        return model
     }
 }
