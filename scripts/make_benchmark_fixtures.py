@@ -1,4 +1,5 @@
-"""Reference data for Tests/BenchmarksTests (run with /work/venv/bin/python; Pillow 13.0.0).
+"""Reference data for Tests/BenchmarksTests (run with $SOFTNEG_PYTHON or ./venv/bin/python, see
+scripts/venv; Pillow 13.0.0).
 
 Writes Tests/BenchmarksTests/Fixtures/lanczos/: a small RGB test image with smooth gradients,
 hard edges and noise, and PIL's `Image.resize((w, h), Image.LANCZOS)` of it at several sizes

@@ -4,6 +4,7 @@ inputs and reference outputs, tokenizer ids on the real CLIP vocabulary, and sch
 
 Run:  $SOFTNEG_PYTHON scripts/make_fixtures.py [schedulers] [sampling]   (CI never runs it; outputs are
 committed; naming parts remakes only those, on the committed models)
+(or ./venv/bin/python after scripts/venv, which installs the versions below)
 Made with: Python 3.11, torch 2.15.0 (CPU), diffusers 0.42.1, transformers 5.24.0 (tokenizers
 backend), safetensors 0.8.0, numpy 2.4.6, scipy 1.17.1 (diffusers' LMS scheduler needs it), open-clip-torch 3.3.0 — the exact versions of a run are
 written to Tests/DiffusionTests/Fixtures/VERSIONS.txt. Every random tensor has its own fixed seed;

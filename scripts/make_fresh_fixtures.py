@@ -4,7 +4,7 @@ writes the references FreshModelTests compares against (Tests/DiffusionTests/Fix
 
 Run (CI never runs it; outputs are committed):
   SOFTNEG_FRESH_FIXTURES=/tmp/fresh swift test -c release --filter FreshModelTests
-  /work/venv/bin/python scripts/make_fresh_fixtures.py /tmp/fresh
+  $SOFTNEG_PYTHON scripts/make_fresh_fixtures.py /tmp/fresh    (or ./venv/bin/python, see scripts/venv)
 
 The Swift run writes into /tmp/fresh:
   tiny-tokenizer/      BPETrainer on the hand-made corpus (13 merges), model_max_length 12

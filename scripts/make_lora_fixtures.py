@@ -4,7 +4,7 @@ writes the references LoRACompatibilityTests compares against (Tests/DiffusionTe
 
 Run (CI never runs it; outputs are committed; needs peft next to diffusers):
   swift build -c release --product sn
-  /work/venv/bin/python scripts/make_lora_fixtures.py [path/to/sn]
+  $SOFTNEG_PYTHON scripts/make_lora_fixtures.py [path/to/sn]    (or ./venv/bin/python, see scripts/venv)
 
 1. `sn scripts/fixtures/lora_export.sn TMP` fine-tunes rank-4 adapters on the tiny SD-1.x fixture
    and writes TMP/lora.safetensors (finetune's save_lora:), TMP/merged/ (finetune's save:, the

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the reference values for the Tensor op tests (Tests/TensorsTests/Fixtures/ops/*.json).
 
-Run with the project venv: /work/venv/bin/python scripts/make_op_fixtures.py
+Run with the project's Python (scripts/requirements.txt): $SOFTNEG_PYTHON scripts/make_op_fixtures.py,
+or ./venv/bin/python after scripts/venv
 
 Every case holds float32 inputs (drawn from a fixed seed), a fixed random cotangent R of the
 output's shape, and, computed by PyTorch in float64 from exactly those float32 inputs:

@@ -5,7 +5,7 @@ tower with fused q/k/v), and checks that diffusers' `from_single_file` reads eve
 exactly. CheckpointTests then requires SoftNeg's single-file loader to give the folder's model.
 
 Run (CI never runs it; the output is committed):
-  /work/venv/bin/python scripts/make_sd2_single_file.py
+  $SOFTNEG_PYTHON scripts/make_sd2_single_file.py    (or ./venv/bin/python, see scripts/venv)
 """
 import os
 import sys

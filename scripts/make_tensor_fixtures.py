@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Makes the fixtures under Tests/TensorsTests/Fixtures that the Tensors tests compare against.
 
-Run with the project venv:  /work/venv/bin/python scripts/make_tensor_fixtures.py
+Run with the project's Python (scripts/requirements.txt):  $SOFTNEG_PYTHON scripts/make_tensor_fixtures.py,
+or ./venv/bin/python after scripts/venv
 (safetensors 0.8.0, torch 2.15.0, Pillow 13.0.0, numpy 2.4.6 when these were made).
 
 - dtypes/{f32,f16,bf16}.safetensors, written by the Python `safetensors` package, holding every
