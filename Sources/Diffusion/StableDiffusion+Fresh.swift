@@ -84,8 +84,8 @@ extension StableDiffusion {
 ///
 /// - UNet: 32x32 RGB in and out, channels 32/64/64 with one resnet per block, attention at 16x16
 ///   and 8x8 (DownBlock2D + CrossAttnDownBlock2D x2, mirrored on the way up) and in the mid
-///   block, 4 heads, text width 64: 1.69M parameters (the 1.5M PyTorch reference is the
-///   same UNet with attention at 32x32 and 16x16 instead). 8 normalisation groups: the default 32 would normalise each of the first block's
+///   block, 4 heads, text width 64: 1.69M parameters (attention at 32x32 and 16x16 instead would
+///   give 1.5M, but attention at full resolution costs the most time per parameter). 8 normalisation groups: the default 32 would normalise each of the first block's
 ///   32 channels alone, discarding the per-channel means that carry colour in pixel space.
 /// - Text encoder: 2 pre-LN layers, width 64, 4 heads, MLP 256, 32 positions (ShapesWorld's
 ///   longest caption is 16 tokens with BOS and EOS), quick-GELU as SD-1.x.

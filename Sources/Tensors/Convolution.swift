@@ -126,8 +126,8 @@ public struct Conv2dGeometry: Sendable, Equatable {
 }
 
 /// A buffer every element of which is written before it is read (the output of sgemm with
-/// beta 0, im2col, interleave), so the zero fill is skipped (memset was 6% of the CPU time of a
-/// default-model forward pass before this).
+/// beta 0, im2col, interleave), so the zero fill is skipped (it would cost about 6% of the CPU
+/// time of a default-model forward pass).
 func scratch(_ count: Int) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }

@@ -5,7 +5,8 @@ import XCTest
 enum FixtureFiles {
     static func url(_ relative: String, file: StaticString = #filePath, line: UInt = #line) throws -> URL {
         guard let root = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw XCTSkip("Fixtures folder missing from the test bundle")
+            XCTFail("Fixtures folder missing from the test bundle", file: file, line: line)
+            throw CocoaError(.fileNoSuchFile)
         }
         let url = root.appendingPathComponent(relative)
         guard FileManager.default.fileExists(atPath: url.path) else {
