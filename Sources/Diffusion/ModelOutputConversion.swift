@@ -1,3 +1,5 @@
+import Tensors
+
 /// What a UNet's output means, converted to the x0 and noise estimates the schedulers step with.
 /// Two parameterisations of the same forward process, in float32 as diffusers computes them:
 /// - alpha space (DDIM, DDPM, DPM-Solver): x_t = a x0 + s e, with a = sqrt(abar_t), s = sqrt(1 - abar_t);
@@ -20,6 +22,16 @@ extension SchedulerConfig.Prediction {
         case .epsilon: return output
         case .sample: return zip(x, output).map { ($0 - a * $1) / s }
         case .vPrediction: return zip(output, x).map { a * $0 + s * $1 }
+        }
+    }
+
+    /// `noise` on tensors, differentiable (training takes gradients through a v-model's noise);
+    /// `a` and `s` hold one value per batch row, shaped to broadcast ([B,1,1,1]).
+    func noise(_ output: Tensor, sample x: Tensor, alpha a: Tensor, sigma s: Tensor) throws -> Tensor {
+        switch self {
+        case .epsilon: return output
+        case .sample: return try (x - a * output) / s
+        case .vPrediction: return try a * output + s * x
         }
     }
 

@@ -7,9 +7,8 @@ public typealias NoisePredictor = (_ x: Tensor, _ t: Tensor, _ context: Tensor) 
 
 extension StableDiffusion {
     /// The UNet as a noise predictor, differentiable (training takes gradients through it). A model
-    /// that predicts v or x0 has its output turned into the noise it implies, so errors and losses
-    /// always compare noises:
-    /// v: eps = sqrt(abar) v + sqrt(1 - abar) x_t;  x0: eps = (x_t - sqrt(abar) x0) / sqrt(1 - abar).
+    /// that predicts v or x0 has its output turned into the noise it implies (the schedulers'
+    /// conversion, `SchedulerConfig.Prediction.noise`), so errors and losses always compare noises.
     public func epsilonPredictor() -> NoisePredictor {
         let unet = self.unet
         let abar = scheduler.schedule.alphasCumprod
@@ -24,13 +23,8 @@ extension StableDiffusion {
                 return abar[Int(step)]
             }
             let shape = [rates.count] + [Int](repeating: 1, count: Swift.max(0, x.rank - 1))
-            let a = try Tensor(shape: shape, scalars: rates.map { $0.squareRoot() })
-            let b = try Tensor(shape: shape, scalars: rates.map { (1 - $0).squareRoot() })
-            switch prediction {
-            case .vPrediction: return try a * out + b * x
-            case .sample: return try (x - a * out) / b
-            case .epsilon: return out
-            }
+            return try prediction.noise(out, sample: x, alpha: try Tensor(shape: shape, scalars: rates.map { $0.squareRoot() }),
+                                        sigma: try Tensor(shape: shape, scalars: rates.map { (1 - $0).squareRoot() }))
         }
     }
 }
