@@ -22,11 +22,32 @@ public struct ResultTable: Sendable, Equatable {
 /// share a method and a task would fill the same cells: they are refused, by name.
 public func table(_ results: [EvaluationResult], columns: [(task: String, metric: String)]? = nil,
                   percent: Bool = true, digits: Int = 1) throws -> ResultTable {
-    try checkDistinct(results)
-    var cells: [String: MetricValue] = [:]
-    for r in results { for m in r.metrics { cells[key(r.method, r.task, m.name)] = m } }
-    return resultTable(methods: orderedMethods(results), columns: columns ?? orderedColumns(results), counts: counts(results),
-                       cell: { cells[key($0, $1.task, $1.metric)] }, format: { interval($0, percent: percent, digits: digits, signed: false) })
+    let grid = try ResultGrid(results)
+    return resultTable(methods: grid.methods, columns: columns ?? grid.columns, counts: counts(results),
+                       cell: grid.cell, format: { interval($0, percent: percent, digits: digits, signed: false) })
+}
+
+/// Results as methods x (task, metric) columns, each in the order it first appears, and the
+/// metric in each cell: what a table and a bar chart of results both show. Results that share
+/// a method and a task would fill the same cells: they are refused, by name.
+public struct ResultGrid: Sendable {
+    public let methods: [String]
+    public let columns: [(task: String, metric: String)]
+    let cells: [String: MetricValue]
+
+    public init(_ results: [EvaluationResult]) throws {
+        try checkDistinct(results)
+        methods = orderedMethods(results)
+        columns = orderedColumns(results)
+        var cells: [String: MetricValue] = [:]
+        for r in results { for m in r.metrics { cells[key(r.method, r.task, m.name)] = m } }
+        self.cells = cells
+    }
+
+    /// The metric of `method` in `column`, or nil when that method has no such result.
+    public func cell(_ method: String, _ column: (task: String, metric: String)) -> MetricValue? {
+        cells[key(method, column.task, column.metric)]
+    }
 }
 
 /// The same layout for differences from `baseline` (another method's name in `results`): each

@@ -7,14 +7,25 @@ public struct BarChart: Sendable, Equatable {
     public var series: [String]
     /// `values[s][g]`: the height of series `s` in group `g`.
     public var values: [[Double]]
-    /// Half-heights of the error bars, same layout as `values`; nil draws none.
+    /// How far the error bars reach above each value, same layout as `values`; nil draws none.
     public var errors: [[Double]]?
+    /// How far they reach below, when that differs (a confidence interval around a value);
+    /// nil: as far as above.
+    public var errorsBelow: [[Double]]?
 
-    public init(groups: [String], series: [String], values: [[Double]], errors: [[Double]]? = nil) {
+    public init(groups: [String], series: [String], values: [[Double]], errors: [[Double]]? = nil, errorsBelow: [[Double]]? = nil) {
         self.groups = groups
         self.series = series
         self.values = values
         self.errors = errors
+        self.errorsBelow = errorsBelow
+    }
+
+    /// Bars of values inside intervals: each bar's error bar runs from low to high.
+    public init(groups: [String], series: [String], values: [[Double]], low: [[Double]], high: [[Double]]) {
+        self.init(groups: groups, series: series, values: values,
+                  errors: zip(values, high).map { zip($1, $0).map { $0 - $1 } },
+                  errorsBelow: zip(values, low).map { zip($0, $1).map { $0 - $1 } })
     }
 
     func validate() throws {
@@ -22,12 +33,14 @@ public struct BarChart: Sendable, Equatable {
             throw PlotError.invalidData("a bar chart needs at least one group and one series")
         }
         try Self.checkTable(values, name: "values", rows: series.count, columns: groups.count)
-        if let errors {
-            try Self.checkTable(errors, name: "errors", rows: series.count, columns: groups.count)
-            if let negative = errors.joined().first(where: { $0 < 0 }) {
+        for (name, table) in [("errors", errors), ("errors below", errorsBelow)] {
+            guard let table else { continue }
+            try Self.checkTable(table, name: name, rows: series.count, columns: groups.count)
+            if let negative = table.joined().first(where: { $0 < 0 }) {
                 throw PlotError.invalidData("error bars must be non-negative, got \(negative)")
             }
         }
+        if errorsBelow != nil && errors == nil { throw PlotError.invalidData("bar errors below need errors above") }
     }
 
     private static func checkTable(_ table: [[Double]], name: String, rows: Int, columns: Int) throws {

@@ -179,11 +179,12 @@ struct GnuplotScript {
         for (s, name) in chart.series.enumerated() {
             let centres = chart.groups.indices.map { chart.barCenter(series: s, group: $0) }
             let errors = chart.errors?[s] ?? []
-            let entry = table(errors.isEmpty ? [centres, chart.values[s]] : [centres, chart.values[s], errors])
+            let below = chart.errorsBelow?[s] ?? errors
+            let entry = table(errors.isEmpty ? [centres, chart.values[s]] : [centres, chart.values[s], errors, below])
             bars.append("\(source(entry)) using 1:2 with boxes linetype \(s + 1) title \(GnuplotString.quoted(names[s] ?? name))")
             if !errors.isEmpty {
                 // Vectors with flat heads: gnuplot's yerrorbars punch a white dot into every bar.
-                whiskers.append("\(source(entry)) using 1:($2-$3):(0):(2*$3) with vectors heads size screen 0.006,90 lc rgb \"black\" lw 1.5 notitle")
+                whiskers.append("\(source(entry)) using 1:($2-$4):(0):($3+$4) with vectors heads size screen 0.006,90 lc rgb \"black\" lw 1.5 notitle")
             }
         }
         lines.append("plot " + (bars + whiskers).joined(separator: ", \\\n     "))

@@ -1,3 +1,4 @@
+import Benchmarks
 import Foundation
 import Plotting
 import Tensors
@@ -82,6 +83,41 @@ public enum PlotBuiltins {
         default:
             throw ArgumentError(parameter: name, "\(args.builtin): '\(name)' must be a vector or a [series, points] matrix, got shape \(formatShape(t.shape))")
         }
+    }
+
+    /// The results a bar chart's values are, when they are results (one, or a list of them).
+    static func resultsToPlot(_ v: Value) -> [EvaluationResult]? {
+        switch v {
+        case .host(let h as ResultValue): return [h.result]
+        case .list(let items) where !items.isEmpty:
+            let results = items.compactMap { item -> EvaluationResult? in
+                if case .host(let h as ResultValue) = item { return h.result } else { return nil }
+            }
+            return results.count == items.count ? results : nil
+        default: return nil
+        }
+    }
+
+    /// Methods as series, task metrics as groups, each bar's error bar its 95% interval: the
+    /// cells `table` shows, drawn. A method without a value in some column cannot be drawn
+    /// there, and a bar of zero would read as a result: refused, naming both.
+    static func resultBars(_ results: [EvaluationResult]) throws -> BarChart {
+        let grid = try ResultGrid(results)
+        var values: [[Double]] = [], low: [[Double]] = [], high: [[Double]] = []
+        for method in grid.methods {
+            let cells = try grid.columns.map { column -> MetricValue in
+                guard let m = grid.cell(method, column) else {
+                    throw ArgumentError(parameter: "values", "bar: '\(method)' has no \(column.task) \(column.metric); bar the results of one task at a time, or use table (which shows '–')")
+                }
+                return m
+            }
+            values.append(cells.map(\.value))
+            low.append(cells.map { Swift.min($0.low, $0.value) })
+            high.append(cells.map { Swift.max($0.high, $0.value) })
+        }
+        let tasks = Set(grid.columns.map(\.task))
+        let groups = grid.columns.map { tasks.count == 1 ? $0.metric : "\($0.task) \($0.metric)" }
+        return BarChart(groups: groups, series: grid.methods, values: values, low: low, high: high)
     }
 
     static func isSequence(_ v: Value) -> Bool {
@@ -197,25 +233,44 @@ public enum PlotBuiltins {
             return try finish(figure, args, ctx)
         },
         Builtin("bar", [
-            .init("values", .oneOf([.tensor, .record])),
-            .init("groups", .optional(.list), default: .noValue),
+            .init("values", .oneOf([.tensor, .record, .host("result")])),
+            .init("groups", .optional(.oneOf([.list, .tensor])), default: .noValue),
             .init("series", .optional(.list), default: .noValue),
             .init("errors", .any, default: .noValue),
             .init("legend", .bool, default: .bool(true)),
             .init("logy", .bool, default: .bool(false)),
         ] + axisParameters + figureParameters,
-                doc: "Grouped bars: values [series, groups] (methods x tasks) or a record method: [per task]; groups names the x ticks; errors like values.") { args, ctx in
+                doc: "Grouped bars: values [series, groups] (methods x tasks) or a record method: [per task]; groups names the x ticks; errors like values. bar(names, heights) as matplotlib's bar(x, height). bar(r) or bar([r1, r2]) for results: methods as series, task metrics as groups, 95% intervals as error bars.") { args, ctx in
+            if let results = resultsToPlot(args["values"]) {
+                let figure = Figure.bars(try resultBars(results), xlabel: try args.optionalString("xlabel"),
+                                         ylabel: try args.optionalString("ylabel"), legend: try args.bool("legend"), logy: try args.bool("logy"))
+                return try finish(figure, args, ctx)
+            }
             var seriesNames: [String]? = nil
             let rows: [[Double]]
-            if case .record(let record) = args["values"] {
+            // bar(["a", "b"], [1, 2]): names first, as matplotlib's bar(x, height).
+            var values = args["values"], groupNames: [String]? = nil
+            if case .list(let items) = values, !items.isEmpty, items.allSatisfy({ if case .string = $0 { return true } else { return false } }) {
+                guard !args.isNone("groups") else {
+                    throw ArgumentError(parameter: "values", "bar: the first argument holds names; give the heights second, bar([\"a\", \"b\"], [1, 2]), or the values first with groups: names")
+                }
+                groupNames = try strings(args, "values", count: items.count)
+                values = args["groups"]
+            } else if case .list(let names) = args["groups"], let number = names.first(where: { if case .string = $0 { return false } else { return true } }) {
+                throw ArgumentError(parameter: "groups", "bar: 'groups' names the bars and must hold strings, got a \(number.typeName); for names and heights give the names first, bar(names, heights), as matplotlib's bar(x, height)")
+            }
+            if case .record(let record) = values {
                 seriesNames = record.keys
                 rows = try record.fields.map { try vector($0.value, args, "values") }
             } else {
-                rows = try seriesValues(args["values"], args, "values")
+                rows = try seriesValues(values, args, groupNames == nil ? "values" : "groups")
             }
             let groupCount = rows.first?.count ?? 0
             if let names = try strings(args, "series", count: rows.count) { seriesNames = names }
-            let groups = try strings(args, "groups", count: groupCount) ?? (0..<groupCount).map { "\($0 + 1)" }
+            if let names = groupNames, names.count != groupCount {
+                throw ArgumentError(parameter: "groups", "bar: \(names.count) names for \(groupCount) heights")
+            }
+            let groups = try groupNames ?? strings(args, "groups", count: groupCount) ?? (0..<groupCount).map { "\($0 + 1)" }
             var errors: [[Double]]? = nil
             if case .record(let record) = args["errors"] {
                 errors = try record.fields.map { try vector($0.value, args, "errors") }
