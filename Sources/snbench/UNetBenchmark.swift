@@ -2,7 +2,7 @@
 import Diffusion
 import Tensors
 
-/// `snbench unet small|sd15 [reps]`: UNet forward time with random weights, the Swift side of
+/// `snbench unet small|sd15|sd15-64 [reps]`: UNet forward time with random weights, the Swift side of
 /// scripts/bench_unet.py (same configs, inputs of the same shapes). Prints
 /// "<config>\t<best seconds>\t<median seconds>\t<peak RSS MB>".
 enum UNetBenchmark {
@@ -25,11 +25,12 @@ enum UNetBenchmark {
             c.transformerLayersPerBlock = [1, 1, 1]
             c.attentionHeadDim = [8, 8, 8]
             return Case(config: c, batch: 8, size: 32, tokens: 77)
-        case "sd15":
-            // Stable Diffusion 1.5's unet/config.json: diffusers' defaults but these.
+        case "sd15", "sd15-64":
+            // Stable Diffusion 1.5's unet/config.json: diffusers' defaults but these. Latents of
+            // 32x32 (256-pixel images), or 64x64 (512 pixels, SD-1.5's own size) for sd15-64.
             c.sampleSize = [64]
             c.crossAttentionDim = [768, 768, 768, 768]
-            return Case(config: c, batch: 1, size: 32, tokens: 77)
+            return Case(config: c, batch: 1, size: name == "sd15" ? 32 : 64, tokens: 77)
         default:
             return nil
         }
@@ -37,7 +38,7 @@ enum UNetBenchmark {
 
     static func run(_ arguments: [String]) throws {
         guard let name = arguments.first, let spec = config(name) else {
-            fputs("usage: snbench unet small|sd15 [reps]\n", stderr)
+            fputs("usage: snbench unet small|sd15|sd15-64 [reps]\n", stderr)
             exit(2)
         }
         let reps = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5

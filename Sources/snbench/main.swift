@@ -5,9 +5,9 @@
 //   snbench --blas-core      the OPENBLAS_CORETYPE sn would relaunch with ("" when none)
 //   snbench --blas-summary   library, active kernel and CPU, as `sn --version` shows them
 //   snbench --load FILE      loads every tensor of a safetensors file; prints time and peak memory
-//   snbench unet small|sd15  UNet forward seconds and peak RSS (see scripts/bench_unet.py)
+//   snbench unet small|sd15|sd15-64   UNet forward seconds and peak RSS (see scripts/bench_unet.py)
 //   snbench train            one training step of the small UNet config, seconds and peak RSS
-//   snbench itm MODEL        DiffusionITM seconds per 2x2 item on a diffusers folder, peak RSS
+//   snbench itm MODEL|sd15|sd15-64   DiffusionITM seconds per 2x2 item, peak RSS
 @preconcurrency import Glibc
 import Foundation
 import Tensors
