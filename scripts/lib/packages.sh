@@ -20,6 +20,7 @@ SOFTNEG_CLUSTER_PACKAGES=(
     slurmctld                # the controller
     slurmd                   # the node daemon that runs the jobs
     slurm-client             # sbatch, squeue, scontrol, sinfo, scancel
+    iproute2                 # ss: local-cluster picks ports nothing listens on (absent from slim images)
 )
 
 # The packages of the named list (default SOFTNEG_PACKAGES) that are not installed.
