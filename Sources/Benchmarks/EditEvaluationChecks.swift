@@ -56,6 +56,9 @@ public struct EditChecks: Codable, Equatable, Sendable {
     public var scoreRow: [Double] { [success ? 1 : 0, preservation ? 1 : 0, unparseable ? 1 : 0] }
 }
 
+/// edit_eval's score row, in order.
+let editingColumns = ["success", "preservation", "unparseable"]
+
 /// edit_eval's items as `ItemScores` (protocol `.editing`): one item per edit, scores
 /// [[success, preservation, unparseable]], group the edit kind. Metrics: each column over all
 /// edits, then success and preservation per kind (`success_colour_change`...), each with an
@@ -67,7 +70,7 @@ func editingStatistics(_ items: [ItemScores]) throws -> [MetricStatistic] {
                 op: "edit_eval", message: "item \(item.index) (\(item.id)) needs one row [success, preservation, unparseable], got \(item.scores.map(\.count))")
         }
     }
-    var out = ["success", "preservation", "unparseable"].enumerated().compactMap { column, name in
+    var out = editingColumns.enumerated().compactMap { column, name in
         columnStatistic(name, items, column: column)
     }
     for kind in EditKind.allCases {

@@ -3,6 +3,8 @@
 public enum BuiltinRegistry {
     public static let areas: [(name: String, builtins: [Builtin])] = [
         ("core", CoreBuiltins.builtins),
+        ("lists", ListBuiltins.builtins),
+        ("strings", StringBuiltins.builtins),
         ("tensors", TensorBuiltins.builtins),
         ("images and files", ImageBuiltins.builtins),
         ("files", FileBuiltins.builtins),
@@ -32,7 +34,7 @@ public enum BuiltinRegistry {
 
           Language: x = 1; fn f(x, b: 10) = x + b; fn g(x) { return x }; if c { } else { }
           for x in list|range(n)|tensor { }; while c { }; break; continue; "text {x}"; # comment
-          t[0, 1:3], t[:, -1], r.field, r["field"], a @ b, a ^ 2, and/or/not
+          t[0, 1:3], t[:, -1], t[t > 0], r.field, r["field"], a @ b, a ^ 2, and/or/not, x in xs, x not in s
           REPL: :vars :time expr :load file.sn :save file.sn :reset :help [name] :quit
         """
         return out

@@ -69,6 +69,8 @@ extension Interpreter {
                                  span: span(file, e.start, e.end))
         case .function(let decl):
             return .function(Function(decl: decl, file: file, scope: scope))
+        case .tuple(let items):
+            return .host(TupleValue(try items.map { try eval($0, scope, file) }))
         }
     }
 
@@ -83,6 +85,8 @@ extension Interpreter {
             let v = try eval(e, scope, file)
             switch v {
             case .string(let key): return .key(key)
+            // A mask (x[x > 2]) or a one-element position; which, depends on what is indexed.
+            case .tensor(let t) where t.rank >= 1: return .tensor(t)
             default: return .at(try indexNumber(v, span(file, e.start, e.end)))
             }
         case .slice(let a, let b, let c, _, _):

@@ -5,6 +5,9 @@ public enum IndexValue {
     case at(Int)
     case slice(Int?, Int?, Int?)
     case key(String)
+    /// A tensor used as an index: a mask of 0s and 1s shaped like the leading axes (`x[x > 2]`),
+    /// or, holding one whole number, a position.
+    case tensor(Tensor)
 }
 
 /// `x[i]`, `x[a:b:c]`, `t[0, 1:3]`, `r["k"]`, reading and writing, NumPy/Python rules
@@ -33,30 +36,61 @@ enum Indexing {
         return (start, step, length)
     }
 
+    /// The positions a mask selects, when `m` is one for axes of `shape` (0s and 1s, shaped like
+    /// the leading axes); nil when it is not a mask there.
+    static func maskPositions(_ m: Tensor, over shape: [Int]) -> [Int]? {
+        guard m.rank >= 1, m.rank <= shape.count, Array(shape.prefix(m.rank)) == m.shape,
+              m.scalars.allSatisfy({ $0 == 0 || $0 == 1 }) else { return nil }
+        return m.scalars.indices.filter { m.scalars[$0] == 1 }
+    }
+
+    /// A one-element tensor used as a position; anything else is a mask that does not fit.
+    static func tensorPosition(_ m: Tensor, _ shape: [Int], _ what: String) throws -> Int {
+        guard m.count == 1, let x = m.scalars.first, x == x.rounded(), Swift.abs(x) < 1e9 else {
+            throw BuiltinError("a tensor index is a mask of 0s and 1s shaped like \(what)'s leading axes \(formatShape(shape)) (as x > 2 gives), "
+                               + "or one whole number; got a tensor of shape \(formatShape(m.shape))")
+        }
+        return Int(x)
+    }
+
+    /// The positions one index selects in a sequence of `count` elements: one (`single`) or several.
+    static func sequencePositions(_ index: IndexValue, _ count: Int, _ what: String) throws -> (positions: [Int], single: Bool) {
+        switch index {
+        case .at(let i): return ([try position(i, count, what)], true)
+        case .slice(let a, let b, let c):
+            let (start, step, n) = sliceBounds(a, b, c, count)
+            return ((0..<n).map { start + $0 * step }, false)
+        case .tensor(let m):
+            if let picks = maskPositions(m, over: [count]) { return (picks, false) }
+            return ([try position(try tensorPosition(m, [count], what), count, what)], true)
+        case .key(let k): throw BuiltinError("\(what) is indexed by numbers, not by the string \"\(k)\"")
+        }
+    }
+
     static func get(_ v: Value, _ indices: [IndexValue], limits: Limits) throws -> Value {
         switch v {
         case .list(let items):
             guard indices.count == 1, let index = indices.first else { throw BuiltinError("a list takes one index, got \(indices.count)") }
-            switch index {
-            case .at(let i): return items[try position(i, items.count, "a list")]
-            case .slice(let a, let b, let c):
-                let (start, step, n) = sliceBounds(a, b, c, items.count)
-                return .list((0..<n).map { items[start + $0 * step] })
-            case .key(let k): throw BuiltinError("a list is indexed by numbers, not by the string \"\(k)\"")
-            }
+            let (picks, single) = try sequencePositions(index, items.count, "a list")
+            if single, let p = picks.first { return items[p] }
+            return .list(picks.map { items[$0] })
+        case .host(let h as SequenceHost):
+            let what = "a \(h.typeName)"
+            guard indices.count == 1, let index = indices.first else { throw BuiltinError("\(what) takes one index, got \(indices.count)") }
+            let (picks, single) = try sequencePositions(index, h.count, what)
+            if single, let p = picks.first { return try h.element(p) }
+            return try h.subsequence(picks)
         case .string(let s):
             guard indices.count == 1, let index = indices.first else { throw BuiltinError("a string takes one index, got \(indices.count)") }
             let chars = Array(s)
-            switch index {
-            case .at(let i): return .string(String(chars[try position(i, chars.count, "a string")]))
-            case .slice(let a, let b, let c):
-                let (start, step, n) = sliceBounds(a, b, c, chars.count)
-                return .string(String((0..<n).map { chars[start + $0 * step] }))
-            case .key: throw BuiltinError("a string is indexed by numbers")
-            }
+            let (picks, single) = try sequencePositions(index, chars.count, "a string")
+            if single, let p = picks.first { return .string(String(chars[p])) }
+            return .string(String(picks.map { chars[$0] }))
         case .range(let r):
-            guard indices.count == 1, case .at(let i) = indices[0] else { throw BuiltinError("a range takes one whole-number index") }
-            return .number(Double(r.element(try position(i, r.count, "a range"))))
+            guard indices.count == 1, let index = indices.first else { throw BuiltinError("a range takes one index, got \(indices.count)") }
+            let (picks, single) = try sequencePositions(index, r.count, "a range")
+            if single, let p = picks.first { return .number(Double(r.element(p))) }
+            return .list(picks.map { .number(Double(r.element($0))) })
         case .record(let r):
             guard indices.count == 1, case .key(let k) = indices[0] else { throw BuiltinError("a record is indexed by a field name, e.g. r[\"x\"]") }
             guard let field = r[k] else {
@@ -80,6 +114,11 @@ enum Indexing {
 
     /// The shape of `t[indices]` and the flat positions it covers, in row-major order.
     static func selection(_ shape: [Int], _ indices: [IndexValue]) throws -> (shape: [Int], offsets: [Int]) {
+        if indices.count == 1, case .tensor(let m) = indices[0], let picks = maskPositions(m, over: shape) {
+            // x[mask]: the selected rows of the masked axes, flattened into one axis, as NumPy does.
+            let inner = shape[m.rank...].reduce(1, *)
+            return ([picks.count] + Array(shape[m.rank...]), picks.flatMap { p in (p * inner)..<(p * inner + inner) })
+        }
         guard indices.count <= shape.count else {
             throw BuiltinError("too many indices (\(indices.count)) for a tensor of shape \(formatShape(shape))")
         }
@@ -90,7 +129,17 @@ enum Indexing {
         for (axis, size) in shape.enumerated() {
             let index = axis < indices.count ? indices[axis] : .slice(nil, nil, nil)
             switch index {
-            case .at(let i):
+            case .at, .tensor:
+                var i = 0
+                switch index {
+                case .at(let k): i = k
+                case .tensor(let m):
+                    if maskPositions(m, over: shape) != nil {
+                        throw BuiltinError("a mask indexes on its own, x[mask]; it cannot be combined with other indices")
+                    }
+                    i = try tensorPosition(m, shape, "the tensor")
+                default: break
+                }
                 let p = i < 0 ? i + size : i
                 guard p >= 0 && p < size else {
                     throw BuiltinError("index \(i) is out of range for axis \(axis) of size \(size) (shape \(formatShape(shape)))")
@@ -123,12 +172,19 @@ enum Indexing {
     static func set(_ container: inout Value, _ indices: [IndexValue], _ value: Value) throws {
         switch container {
         case .list(var items):
-            guard indices.count == 1, let index = indices.first else { throw BuiltinError("a list takes one index, got \(indices.count)") }
+            guard indices.count == 1, var index = indices.first else { throw BuiltinError("a list takes one index, got \(indices.count)") }
+            if case .tensor(let m) = index {
+                guard maskPositions(m, over: [items.count]) == nil else {
+                    throw BuiltinError("assigning through a mask works on tensors; for a list, build a new one, e.g. with map")
+                }
+                index = .at(try tensorPosition(m, [items.count], "a list"))
+            }
             container = .none  // let `items` be the only reference, so the update is in place
             defer { container = .list(items) }
             switch index {
             case .at(let i):
                 items[try position(i, items.count, "a list")] = value
+            case .tensor: break
             case .slice(let a, let b, let c):
                 guard case .list(let replacement) = value else { throw BuiltinError("assign a list to a list slice") }
                 let (start, step, n) = sliceBounds(a, b, c, items.count)

@@ -94,7 +94,8 @@ public final class Interpreter {
     public func runFile(_ path: String, span: SourceSpan?) throws -> Value? {
         let resolved = resolvePath(path)
         guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
-            throw ScriptError(.runtime, "cannot read script '\(path)'" + (resolved == path ? "" : " (looked at \(resolved))"), at: span)
+            throw ScriptError(.runtime, "cannot read script '\(path)'" + (resolved == path ? "" : " (looked at \(resolved))")
+                              + ": " + FileReason.describe(path: resolved), at: span)
         }
         guard fileStack.count < 64 else {
             throw ScriptError(.runtime, "run(): scripts run each other more than 64 levels deep", at: span)
@@ -212,36 +213,23 @@ public final class Interpreter {
             return .value(nil)
         case .forIn(let name, _, let iterableExpr, let body):
             let iterable = try eval(iterableExpr, scope, file)
-            let count: Int
-            let element: (Int) throws -> Value
-            switch iterable {
-            case .list(let items):
-                count = items.count
-                element = { items[$0] }
-            case .range(let r):
-                count = r.count
-                element = { .number(Double(r.element($0))) }
-            case .string(let text):
-                let chars = Array(text)
-                count = chars.count
-                element = { .string(String(chars[$0])) }
-            case .record(let r):
-                let keys = r.keys
-                count = keys.count
-                element = { .string(keys[$0]) }
-            case .tensor(let t):
-                guard t.rank >= 1 else {
-                    throw ScriptError(.runtime, "cannot loop over a tensor of shape [] (a single number)", at: span(file, iterableExpr.start, iterableExpr.end))
-                }
-                count = t.shape[0]
-                element = { try Indexing.tensorRow(t, $0) }
-            default:
-                throw ScriptError(.runtime, "cannot loop over a \(iterable.typeName): use a list, range(n), a tensor, a string or a record",
-                                  at: span(file, iterableExpr.start, iterableExpr.end))
+            let walk: Iteration
+            do {
+                walk = try Iteration(iterable)
+            } catch let error as BuiltinError {
+                throw ScriptError(.runtime, error.message, at: span(file, iterableExpr.start, iterableExpr.end))
             }
-            for i in 0..<count {
+            for i in 0..<walk.count {
                 try tick(file, s.start, s.end)
-                scope.assign(name, try element(i))
+                do {
+                    scope.assign(name, try walk.element(i))
+                } catch let error as ScriptError {
+                    throw error
+                } catch {
+                    // A dataset's item can fail to load (a missing image): say which, at the loop.
+                    let message = (error as? BuiltinError)?.message ?? "\(error)"
+                    throw ScriptError(.runtime, "element \(i): \(message)", at: span(file, iterableExpr.start, iterableExpr.end))
+                }
                 switch try execBlock(body, scope, file) {
                 case .breakLoop: return .value(nil)
                 case .returned(let v): return .returned(v)

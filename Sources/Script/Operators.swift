@@ -29,8 +29,14 @@ extension Interpreter {
 public enum Operators {
     public static func apply(_ op: BinaryOperator, _ a: Value, _ b: Value, limits: Limits = Limits()) throws -> Value {
         switch op {
-        case .equal: return equality(a, b, negate: false)
-        case .notEqual: return equality(a, b, negate: true)
+        case .isIn: return .bool(try membership(a, in: b))
+        case .isNotIn: return .bool(!(try membership(a, in: b)))
+        case .equal, .notEqual:
+            // Tensors compare elementwise, as `<` does (a mask for x[x == 2]); every other value
+            // structurally, to one true or false.
+            if case .tensor = a, let x = try? Convert.tensor(a), let y = try? Convert.tensor(b) { return try tensors(op, x, y, limits: limits) }
+            if case .tensor = b, let x = try? Convert.tensor(a), let y = try? Convert.tensor(b) { return try tensors(op, x, y, limits: limits) }
+            return equality(a, b, negate: op == .notEqual)
         default: break
         }
         switch (a, b) {
@@ -87,6 +93,7 @@ public enum Operators {
         case .greaterEqual: return .bool(x >= y)
         case .matmul: throw BuiltinError("'@' multiplies matrices: both sides must be tensors")
         case .equal, .notEqual: return .bool((x == y) == (op == .equal))
+        case .isIn, .isNotIn: throw BuiltinError("'\(op.rawValue)' needs a list, string, record, range or tensor on its right, got a number")
         }
     }
 
@@ -116,8 +123,10 @@ public enum Operators {
         case .lessEqual: return .tensor(try Tensor.compare(x, y, op: "<=") { $0 <= $1 })
         case .greater: return .tensor(try Tensor.compare(x, y, op: ">") { $0 > $1 })
         case .greaterEqual: return .tensor(try Tensor.compare(x, y, op: ">=") { $0 >= $1 })
-        case .equal, .notEqual: return .bool(false)
+        case .equal: return .tensor(try Tensor.compare(x, y, op: "==") { $0 == $1 })
+        case .notEqual: return .tensor(try Tensor.compare(x, y, op: "!=") { $0 != $1 })
         case .matmul: return try matmul(x, y, limits: limits)
+        case .isIn, .isNotIn: return .bool(try membership(Convert.value(x), in: .tensor(y)) == (op == .isIn))
         }
     }
 
@@ -141,8 +150,42 @@ public enum Operators {
         return .tensor(r)
     }
 
-    /// `==` is structural for every value; for tensors it asks whether shape and values are equal
-    /// (use `eq`-style comparisons via `t - u` for element masks).
+    /// `x in c`, as Python's: an element of a list, range, tuple or tensor (by `==` of values), a
+    /// substring of a string, a field name of a record.
+    static func membership(_ x: Value, in container: Value) throws -> Bool {
+        switch (x, container) {
+        case (.string(let needle), .string(let text)): return needle.isEmpty || text.contains(needle)
+        case (_, .string): throw BuiltinError("'in' on a string looks for a string, got a \(x.typeName)")
+        case (.string(let key), .record(let r)): return r[key] != nil
+        case (_, .record): throw BuiltinError("'in' on a record looks for a field name (a string), got a \(x.typeName)")
+        case (.number(let d), .range(let r)):
+            guard d == d.rounded(), Swift.abs(d) < 9e15 else { return false }
+            let k = Int(d) - r.start
+            return k % r.step == 0 && k / r.step >= 0 && k / r.step < r.count
+        case (_, .tensor(let t)):
+            // Like `(t == x).any()` in NumPy: a number is in a tensor when some element equals it.
+            guard let d = numberValue(x) else { throw BuiltinError("'in' on a tensor looks for a number, got a \(x.typeName)") }
+            return t.scalars.contains { Double($0) == d || Convert.number($0) == d }
+        case (_, .list), (_, .range), (_, .host(_ as SequenceHost)):
+            let walk = try Iteration(container)
+            for i in 0..<walk.count where equal(x, try walk.element(i)) { return true }
+            return false
+        default:
+            throw BuiltinError("'in' needs a list, string, record, range or tensor on its right, got a \(container.typeName)")
+        }
+    }
+
+    static func numberValue(_ v: Value) -> Double? {
+        switch v {
+        case .number(let d): return d
+        case .bool(let b): return b ? 1 : 0
+        case .tensor(let t) where t.count == 1: return Double(t.scalars[0])
+        default: return nil
+        }
+    }
+
+    /// `==` between values that are not tensors: structural, one true or false (tensors compare
+    /// elementwise in `apply`; inside lists and records they count as equal when shape and values are).
     public static func equality(_ a: Value, _ b: Value, negate: Bool) -> Value {
         .bool(equal(a, b) != negate)
     }

@@ -270,6 +270,7 @@ public struct Parser {
 
     mutating func parseExpressionStatement() throws -> Stmt {
         let target = try parseExpression()
+        if check(.comma) { return try parseTupleStatement(first: target) }
         let t = peek()
         let compound: [Symbol: BinaryOperator] = [.plusAssign: .add, .minusAssign: .subtract, .starAssign: .multiply, .slashAssign: .divide]
         guard case .symbol(let s) = t.kind, s == .assign || compound[s] != nil else {
@@ -283,10 +284,31 @@ public struct Parser {
         advance()
         skipNewlines()
         let rhs = try parseExpression()
+        if check(.comma) {
+            throw error("'\(s.rawValue)' takes one value: to keep several, make a list [a, b]", rhs.start, peek().end)
+        }
         if let op = compound[s] {
             return Stmt(kind: .compoundAssign(op, target, rhs), start: target.start, end: rhs.end)
         }
         return Stmt(kind: .assign(target, rhs), start: target.start, end: rhs.end)
+    }
+
+    /// `a, b, c` as a statement (a trailing comma allowed): one value showing all of them, as
+    /// IPython shows `s.scores, s.best`. Not an assignment target: there is no unpacking.
+    mutating func parseTupleStatement(first: Expr) throws -> Stmt {
+        var items = [first]
+        while match(.comma) {
+            let next = peek().kind
+            if next == .newline || next == .end || next == .symbol(.semicolon) || next == .symbol(.rightBrace) { break }
+            items.append(try parseExpression())
+        }
+        let end = items[items.count - 1].end
+        let t = peek()
+        if case .symbol(let s) = t.kind, s == .assign || s == .plusAssign || s == .minusAssign || s == .starAssign || s == .slashAssign {
+            throw error("cannot assign to 'a, b': there is no unpacking; assign each name on its own line, or build a list [a, b]",
+                        first.start, end)
+        }
+        return Stmt(kind: .expression(Expr(kind: .tuple(items), start: first.start, end: end)), start: first.start, end: end)
     }
 
     /// `fn name(params) = expr`, `fn name(params) { ... }`, or the same without a name.
@@ -361,6 +383,8 @@ public struct Parser {
         switch t.kind {
         case .keyword(.or): return (.or, nil)
         case .keyword(.and): return (.and, nil)
+        case .keyword(.in): return (.comparison, .isIn)
+        case .keyword(.not) where peek(ahead: 1).kind == .keyword(.in): return (.comparison, .isNotIn)
         case .symbol(let s): return Parser.binaryLevels[s].map { ($0.1, $0.0) }
         default: return nil
         }
@@ -385,6 +409,7 @@ public struct Parser {
             let t = peek()
             guard let (level, op) = operatorLevel(t), level >= minLevel else { break }
             advance()
+            if op == .isNotIn { advance() }  // the `in` of `not in`
             chain += 1
             try enter(t, cost: 1)
             // An operator at the end of a line continues the expression on the next.

@@ -3,6 +3,8 @@
 public enum BinaryOperator: String, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%", power = "^", matmul = "@"
     case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    /// `x in xs`, `x not in xs`: membership in a list, string, record, range or tensor.
+    case isIn = "in", isNotIn = "not in"
 }
 
 public enum UnaryOperator: String, Sendable { case negate = "-", plus = "+", not = "not" }
@@ -31,6 +33,8 @@ public indirect enum ExprKind: Sendable {
     case index(Expr, [IndexItem])
     case member(Expr, name: String, nameStart: Int)
     case function(FunctionDecl)
+    /// `a, b` as a whole statement: the REPL shows both, as IPython shows a tuple.
+    case tuple([Expr])
 }
 
 public enum InterpolationPart: Sendable {

@@ -24,8 +24,9 @@ struct SN: ParsableCommand {
             sn file.sn [args]    run a script (args are visible as the list `args`)
             sn -e 'expr'         evaluate and print the value
             cat file.sn | sn     run a script from stdin
-            sn report file.sn -o out.md [--html] [--keep-going]
+            sn report file.sn [-o out.md] [--html] [--keep-going] [args]
                                  run a script as a notebook and write a report
+                                 (file.md by default; '-' reads the script from stdin)
             Exit status: 0 success, 1 script error, 2 bad usage, 75 stopped by SIGTERM or
             SIGUSR1 (a running finetune first ends its step and writes its checkpoint: run the
             script again with resume: to continue).
@@ -35,6 +36,10 @@ struct SN: ParsableCommand {
     @Option(name: [.customShort("e"), .customLong("eval")], help: "Evaluate the code and print the value of its last expression.")
     var expression: String?
 
+    @Flag(name: .customLong("doc-builtins"),
+          help: "Print the builtin reference of docs/language.md (generated from the builtins); with a file, rewrite that file's generated section.")
+    var documentBuiltins = false
+
     @Argument(help: "A script to run.")
     var script: String?
 
@@ -42,6 +47,7 @@ struct SN: ParsableCommand {
     var arguments: [String] = []
 
     mutating func run() throws {
+        if documentBuiltins { throw ExitCode(SN.writeBuiltinReference(into: script)) }
         let interpreter = Interpreter()
         if expression != nil || script != nil || !Terminal.stdinIsTerminal {
             stopOnTerminationSignals()
@@ -64,21 +70,60 @@ struct SN: ParsableCommand {
     }
 }
 
+extension SN {
+    /// `sn --doc-builtins [file]`: the generated reference on stdout, or put into `file` between
+    /// its markers (written atomically).
+    static func writeBuiltinReference(into path: String?) -> Int32 {
+        guard let path else {
+            print(BuiltinReference.markdown(), terminator: "")
+            return 0
+        }
+        do {
+            let updated = try BuiltinReference.updated(try FileReason.readText(path))
+            try AtomicFile.write(Array(updated.utf8), to: path)
+            print("wrote \(path)")
+            return 0
+        } catch {
+            Terminal.writeError("error: \(path): \(error)\n")
+            return 1
+        }
+    }
+}
+
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sn report",
         abstract: "Run a script as a notebook (cells split at '# %%') and write Markdown or HTML with outputs and figures.")
 
-    @Argument(help: "The script to run.") var script: String
-    @Option(name: .shortAndLong, help: "The report file to write.") var output: String
+    @Argument(help: "The script to run ('-' reads it from standard input).") var script: String
+    @Option(name: .shortAndLong, help: "The report file to write (default: the script's name with .md, or .html with --html; report.md for '-').")
+    var output: String?
     @Flag(help: "Write HTML instead of Markdown.") var html = false
     @Flag(help: "Keep running the next cells after a cell fails.") var keepGoing = false
+    /// Everything after the script that is not one of report's own options (-o, --html,
+    /// --keep-going), so `sn report table1.sn -o t.md full` passes `full` on.
+    @Argument(parsing: .allUnrecognized, help: "Arguments the script sees as the list `args`, as with `sn file.sn args...`.")
+    var arguments: [String] = []
+
+    /// `table1.sn` -> `table1.md` next to it (`.html` with --html); stdin -> `report.md` here.
+    static func defaultOutput(for script: String, html: Bool) -> String {
+        let stem = script == "-" ? "report" : (script as NSString).deletingPathExtension
+        return stem + (html ? ".html" : ".md")
+    }
 
     mutating func run() throws {
-        guard let source = try? String(contentsOfFile: script, encoding: .utf8) else {
-            Terminal.writeError("error: cannot read '\(script)'\n")
-            throw ExitCode(1)
+        let source: String
+        if script == "-" {
+            source = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else {
+            do {
+                source = try FileReason.readText(script)
+            } catch {
+                Terminal.writeError("error: \(error)\n")
+                throw ExitCode(1)
+            }
         }
+        let output = self.output ?? Report.defaultOutput(for: script, html: html)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sn-report-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -91,7 +136,7 @@ struct Report: ParsableCommand {
         defer { FigureDisplay.mode = .inline(sixel: false) }
 
         let interpreter = Interpreter()
-        interpreter.setVariable("args", .list([]))
+        interpreter.setVariable("args", .list(arguments.map { .string($0) }))
         // What a cell shows, in order: text, tables, and the figures drawn before each of them.
         nonisolated(unsafe) var outputs: [CellOutput] = []
         func takeFigures() { outputs += FigureDisplay.takeCollected().map { .figure($0) } }
@@ -105,7 +150,7 @@ struct Report: ParsableCommand {
             outputs.append(.table(h.table))
             return true
         }
-        let title = ((script as NSString).lastPathComponent as NSString).deletingPathExtension
+        let title = script == "-" ? "report" : ((script as NSString).lastPathComponent as NSString).deletingPathExtension
         var failed = false
         let report = Plotting.Report.run(source: source, title: title, keepGoing: keepGoing) { cell in
             outputs = []
@@ -113,7 +158,7 @@ struct Report: ParsableCommand {
             let code = String(repeating: "\n", count: max(0, cell.firstLine - 1)) + cell.code
             var message: String? = nil
             do {
-                if let value = try interpreter.run(code, file: script) {
+                if let value = try interpreter.run(code, file: script == "-" ? "<stdin>" : script) {
                     if case .none = value {} else if interpreter.wasShownAsPicture(value) {
                     } else if !(interpreter.richDisplay?(value) ?? false) {
                         interpreter.write(interpreter.printer.display(value) + "\n")

@@ -83,3 +83,35 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertEqual(try runProcess(sn, ["report", script.path, "-o", out.path]).status, 0)
     }
 }
+
+/// `sn report file.sn [-o out] [args]`: script arguments, the default output name, stdin.
+final class ReportCommandLineTests: XCTestCase {
+    func testReportPassesArgumentsDefaultsItsOutputAndReadsStdin() throws {
+        let sn = try XCTUnwrap(snBinary, "build sn first")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sn-report-args-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("nb.sn")
+        try "print(\"args:\", args)\n".write(to: script, atomically: true, encoding: .utf8)
+
+        let named = dir.appendingPathComponent("x.md")
+        var r = try runProcess(sn, ["report", script.path, "-o", named.path, "full", "7"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(try String(contentsOf: named, encoding: .utf8).contains("args: [\"full\", \"7\"]"))
+
+        // Without -o: nb.md next to the script.
+        r = try runProcess(sn, ["report", script.path, "quick"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "wrote \(dir.path)/nb.md\n")
+        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("nb.md"), encoding: .utf8).contains("args: [\"quick\"]"))
+
+        // '-' reads the script from stdin; without -o it writes report.md in the working directory.
+        r = try runProcess(sn, ["report", "-", "a"], stdin: "print(\"from stdin\", args)\n", directory: dir)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8).contains("from stdin [\"a\"]"))
+
+        r = try runProcess(sn, ["report", dir.appendingPathComponent("missing.sn").path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.err, "error: cannot read '\(dir.path)/missing.sn': No such file or directory\n")
+    }
+}

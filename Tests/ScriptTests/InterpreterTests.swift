@@ -86,7 +86,9 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(try show("t = reshape(arange(6), 2, 3); t[:, ::-1]"), "tensor [2,3]\n[[2, 1, 0],\n [5, 4, 3]]")
         XCTAssertEqual(try show("tensor([1, 2, 3]) + tensor([[10], [20]])"), "tensor [2,3]\n[[11, 12, 13],\n [21, 22, 23]]")
         XCTAssertEqual(try show("tensor([1, 2]) < 2"), "tensor [2] [1, 0]")
-        XCTAssertEqual(try show("tensor([1, 2]) == tensor([1, 2])"), "true")
+        // == on tensors is elementwise, as < is; all(...) asks whether every element matches.
+        XCTAssertEqual(try show("tensor([1, 2]) == tensor([1, 3])"), "tensor [2] [1, 0]")
+        XCTAssertEqual(try show("all(tensor([1, 2]) == tensor([1, 2]))"), "true")
         XCTAssertEqual(try show("mean(tensor([[1, 2], [3, 5]]), axis: 0)"), "tensor [2] [2.0, 3.5]")
         XCTAssertEqual(try show("sum(tensor([[1, 2], [3, 5]]), axis: [0, 1], keepdims: true)"), "tensor [1,1] [[11]]")
         XCTAssertEqual(try show("argmax(tensor([[1, 9], [7, 3]]), axis: 1)"), "tensor [2] [1, 0]")
@@ -121,7 +123,7 @@ final class InterpreterTests: XCTestCase {
             ("3(1)", 1, 1, "a number cannot be called"),
             ("x = 1\nx.y = 2", 2, 3, "cannot set field 'y' of a number"),
             ("help(\"summ\")", 1, 6, "no builtin named 'summ' — did you mean 'sum'?"),
-            ("run(\"does-not-exist.sn\")", 1, 1, "cannot read script 'does-not-exist.sn'"),
+            ("run(\"does-not-exist.sn\")", 1, 1, "cannot read script 'does-not-exist.sn': No such file or directory"),
             ("range(1, 2, 0)", 1, 13, "step cannot be 0"),
         ]
         for (source, line, column, message) in cases {

@@ -28,6 +28,7 @@ func sexpr(_ e: Expr) -> String {
         }.joined() + ")"
     case .member(let x, let name, _): return "(. \(sexpr(x)) \(name))"
     case .function(let d): return "(fn \(d.parameters.map(\.name).joined(separator: " ")))"
+    case .tuple(let items): return "(tuple " + items.map(sexpr).joined(separator: " ") + ")"
     }
 }
 
@@ -68,6 +69,13 @@ final class ParserTests: XCTestCase {
             ("\"a {x + 1} b\"", "(str \"a \" (+ x 1) \" b\")"),
             ("a +\n b", "(+ a b)"),
             ("f(1,\n  2\n)", "(call f 1 2)"),
+            ("a in b", "(in a b)"),
+            ("a + 1 in b or c", "(or (in (+ a 1) b) c)"),
+            ("a not in b", "(not in a b)"),
+            ("not a in b", "(not (in a b))"),
+            ("a.b, c[0]", "(tuple (. a b) (index c 0))"),
+            ("a,", "(tuple a)"),
+            ("[a, b], c", "(tuple [a b] c)"),
         ]
         for (source, expected) in cases {
             XCTAssertEqual(try parseExpression(source), expected, source)

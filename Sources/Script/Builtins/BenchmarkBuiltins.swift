@@ -4,14 +4,17 @@ import Matching
 import Plotting
 import Tensors
 
-/// A benchmark task or training set as a language value.
-public final class DatasetValue: HostValue {
+/// A benchmark task or training set as a language value. It indexes like a list: `ds[0]` is an
+/// item record, `ds[-1]` the last, `ds[2:10]` and `ds[mask]` smaller datasets of the same task;
+/// `len(ds)` and `for it in ds` walk its items.
+public final class DatasetValue: SequenceHost {
     public let dataset: BenchmarkDataset
 
     public init(_ dataset: BenchmarkDataset) { self.dataset = dataset }
 
     public var typeName: String { "dataset" }
     public var memberNames: [String] { ["name", "task", "count"] }
+    public var count: Int { dataset.task.count }
 
     var taskName: String {
         switch dataset.task {
@@ -33,7 +36,56 @@ public final class DatasetValue: HostValue {
         }
     }
 
+    public func element(_ position: Int) throws -> Value { try itemRecord(position, loader: ImageLoader(size: nil)) }
+
+    public func subsequence(_ positions: [Int]) throws -> Value { .host(DatasetValue(try dataset.subset(positions))) }
+
     public var description: String { "<dataset \(dataset.name): \(taskName), \(dataset.task.count) items>" }
+
+    /// Item `i` (inside 0..<count) as a record. Every item has `images` (a list of [1,3,H,W]
+    /// tensors) and `captions` (a list of strings), so `itm(m, it.images[0], it.captions)` works
+    /// on any task; the task's own fields (image_0, caption_1, target, true_index...) stay too.
+    func itemRecord(_ i: Int, loader: ImageLoader) throws -> Value {
+        func img(_ source: ImageSource) throws -> Value { .tensor(try loader.load(source)) }
+        func strings(_ xs: [String]) -> Value { .list(xs.map { .string($0) }) }
+        switch dataset.task {
+        case let .winoground(xs):
+            let x = xs[i]
+            let images = [try img(x.image0), try img(x.image1)]
+            return .record(Record([("id", .string(x.id)), ("images", .list(images)), ("captions", strings([x.caption0, x.caption1])),
+                                   ("caption_0", .string(x.caption0)), ("caption_1", .string(x.caption1)),
+                                   ("image_0", images[0]), ("image_1", images[1]), ("tag", x.tag.map { .string($0) } ?? .none)]))
+        case let .imageCoDe(xs):
+            let x = xs[i]
+            return .record(Record([("id", .string(x.id)), ("images", .list(try x.images.map(img))), ("captions", strings([x.caption])),
+                                   ("caption", .string(x.caption)), ("target", .number(Double(x.target)))]))
+        case let .aro(_, xs):
+            let x = xs[i]
+            let image = try img(x.image)
+            return .record(Record([("id", .string(x.id)), ("images", .list([image])), ("captions", strings(x.captions)),
+                                   ("image", image), ("true_index", .number(Double(x.trueIndex))), ("tag", x.group.map { .string($0) } ?? .none)]))
+        case let .retrieval(r):
+            let image = try img(r.images[i])
+            let id = i < r.imageIDs.count ? r.imageIDs[i] : String(i)
+            return .record(Record([("id", .string(id)), ("images", .list([image])),
+                                   ("captions", strings(r.imageCaptions[i].map { r.captions[$0] })), ("image", image)]))
+        case let .training(xs):
+            let x = xs[i]
+            let image = try img(x.image)
+            return .record(Record([("images", .list([image])), ("captions", strings([x.caption])),
+                                   ("image", image), ("caption", .string(x.caption)),
+                                   ("neg_caption", x.negativeCaptions.first.map { .string($0) } ?? .none),
+                                   ("neg_image", try x.negativeImages.first.map(img) ?? .none)]))
+        case let .editing(xs):
+            let x = xs[i]
+            let source = try img(.scene(x.source)), target = try img(.scene(x.target))
+            return .record(Record([("images", .list([source, target])),
+                                   ("captions", strings([x.sourceCaption.text, x.targetCaption.text])),
+                                   ("image", source), ("caption", .string(x.sourceCaption.text)),
+                                   ("target_caption", .string(x.targetCaption.text)), ("kind", .string(x.kind.rawValue)),
+                                   ("target_image", target)]))
+        }
+    }
 }
 
 /// An evaluation result: metrics with confidence intervals, and the per-item scores behind them.
@@ -43,7 +95,7 @@ public final class ResultValue: HostValue {
     public init(_ result: EvaluationResult) { self.result = result }
 
     public var typeName: String { "result" }
-    public var memberNames: [String] { ["method", "task", "metrics", "items"] + result.metrics.map(\.name) }
+    public var memberNames: [String] { ["method", "task", "metrics", "items", "per_item", "by_tag"] + result.metrics.map(\.name) }
 
     public func member(_ name: String) throws -> Value? {
         switch name {
@@ -52,9 +104,34 @@ public final class ResultValue: HostValue {
         case "items": return .number(Double(result.items.count))
         case "metrics":
             return .record(Record(result.metrics.map { ($0.name, Self.record($0)) }))
+        case "per_item": return try perItem()
+        case "by_tag":
+            return .record(Record(try result.metricsByGroup().map { group in
+                (group.group, .record(Record(group.metrics.map { ($0.name, Self.record($0)) })))
+            }))
         default:
             return result.metric(name).map(Self.record)
         }
+    }
+
+    /// One record per item: index, id, tag, scores and whether the protocol counts it correct.
+    /// `scores` is the item's score matrix ([caption][image] for Winoground), a single row
+    /// (ARO's captions, ImageCoDe's images) as a plain list; `correct` is true or false for a
+    /// task with one metric, else a record per metric (Winoground's text, image, group).
+    func perItem() throws -> Value {
+        if result.metricProtocol == .retrieval && result.items.count < result.totalItems {
+            throw BuiltinError("a retrieval shard holds part of the gallery, so its items cannot be judged alone: merge the shards first (merge_results)")
+        }
+        let outcomes = try result.itemOutcomes()
+        return .list(zip(result.items, outcomes.outcomes).map { item, outcome in
+            func row(_ xs: [Double]) -> Value { .list(xs.map { .number($0) }) }
+            let scores = item.scores.count == 1 ? row(item.scores[0]) : .list(item.scores.map(row))
+            func correct(_ o: [Double]) -> Value { o.count == 1 ? .bool(o[0] == 1) : .list(o.map { .bool($0 == 1) }) }
+            let perMetric = outcomes.names.compactMap { name in outcome[name].flatMap { $0.isEmpty ? nil : (name, correct($0)) } }
+            let correctValue: Value = outcomes.names.count == 1 ? (perMetric.first?.1 ?? .none) : .record(Record(perMetric))
+            return .record(Record([("index", .number(Double(item.index))), ("id", .string(item.id)),
+                                   ("tag", item.group.map { .string($0) } ?? .none), ("scores", scores), ("correct", correctValue)]))
+        })
     }
 
     static func record(_ m: MetricValue) -> Value {
@@ -190,39 +267,13 @@ public enum BenchmarkBuiltins {
         },
         Builtin("item", [.init("ds", .host("dataset")), .init("index", .int), .init("size", .optional(.int), default: .noValue)],
                 returns: "record",
-                doc: "One item of a dataset as a record of images (tensors [1,3,H,W]) and captions, e.g. {caption_0, caption_1, image_0, image_1} for Winoground.") { args, _ in
-            let ds = try dataset(args, "ds")
+                doc: "One item of a dataset as a record (ds[i] is the same at the native size): images (a list of [1,3,H,W] tensors) and captions (a list), plus the task's own fields, e.g. caption_0, caption_1, image_0, image_1 and tag for Winoground.") { args, _ in
+            guard case .host(let h as DatasetValue) = args["ds"] else { throw ArgumentError(parameter: "ds", "item: 'ds' must be a dataset") }
             let i = try args.int("index")
-            guard i >= 0, i < ds.task.count else {
-                throw ArgumentError(parameter: "index", "item: index \(i) outside 0..<\(ds.task.count) items of \(ds.name)")
+            guard i >= -h.count, i < h.count else {
+                throw ArgumentError(parameter: "index", "item: index \(i) outside \(-h.count)..<\(h.count) for the \(h.count) items of \(h.dataset.name)")
             }
-            let loader = ImageLoader(size: try args.optionalInt("size"))
-            func img(_ source: ImageSource) throws -> Value { .tensor(try loader.load(source)) }
-            switch ds.task {
-            case let .winoground(xs):
-                let x = xs[i]
-                return .record(Record([("caption_0", .string(x.caption0)), ("caption_1", .string(x.caption1)),
-                                       ("image_0", try img(x.image0)), ("image_1", try img(x.image1)), ("tag", x.tag.map { .string($0) } ?? .none)]))
-            case let .imageCoDe(xs):
-                let x = xs[i]
-                return .record(Record([("caption", .string(x.caption)), ("images", .list(try x.images.map(img))), ("target", .number(Double(x.target)))]))
-            case let .aro(_, xs):
-                let x = xs[i]
-                return .record(Record([("image", try img(x.image)), ("captions", .list(x.captions.map { .string($0) })),
-                                       ("true_index", .number(Double(x.trueIndex)))]))
-            case let .retrieval(r):
-                return .record(Record([("image", try img(r.images[i])), ("captions", .list(r.imageCaptions[i].map { .string(r.captions[$0]) }))]))
-            case let .training(xs):
-                let x = xs[i]
-                return .record(Record([("image", try img(x.image)), ("caption", .string(x.caption)),
-                                       ("neg_caption", x.negativeCaptions.first.map { .string($0) } ?? .none),
-                                       ("neg_image", try x.negativeImages.first.map(img) ?? .none)]))
-            case let .editing(xs):
-                let x = xs[i]
-                return .record(Record([("image", try img(.scene(x.source))), ("caption", .string(x.sourceCaption.text)),
-                                       ("target_caption", .string(x.targetCaption.text)), ("kind", .string(x.kind.rawValue)),
-                                       ("target_image", try img(.scene(x.target)))]))
-            }
+            return try h.itemRecord(i < 0 ? i + h.count : i, loader: ImageLoader(size: try args.optionalInt("size")))
         },
         Builtin("negatives", [.init("caption", .string), .init("kind", .string, default: .string("swap_objects")),
                               .init("count", .int, default: .number(1)), .init("seed", .int, default: .number(0)),

@@ -23,12 +23,13 @@ public enum CoreBuiltins {
             return .none
         },
         Builtin("len", [.init("x")], returns: "number",
-                doc: "Number of elements of a list, characters of a string, fields of a record, rows of a tensor.") { args, _ in
+                doc: "Number of elements of a list, characters of a string, fields of a record, rows of a tensor, items of a dataset.") { args, _ in
             switch args["x"] {
             case .list(let l): return .number(Double(l.count))
             case .string(let s): return .number(Double(s.count))
             case .record(let r): return .number(Double(r.count))
             case .range(let r): return .number(Double(r.count))
+            case .host(let h as SequenceHost): return .number(Double(h.count))
             case .tensor(let t):
                 guard let first = t.shape.first else { throw ArgumentError(parameter: "x", "len: a tensor of shape [] has no length") }
                 return .number(Double(first))

@@ -32,11 +32,15 @@ public enum TensorBuiltins {
     }
 
     /// A reduction: over everything it gives a number; lists of numbers are reduced in Double.
+    /// `pairwise`: min and max of two plain numbers, `max(3, 4)`, as Python's; the second
+    /// argument is an axis only when the first is a tensor or a list.
     static func reduction(_ name: String, doc: String,
+                          pairwise: ((Double, Double) -> Double)? = nil,
                           list: @escaping ([Double]) throws -> Double,
                           tensor: @escaping (Tensor, [Int]?, Bool) throws -> Tensor) -> Builtin {
         Builtin(name, [.init("x", .tensor), .init("axis", .optional(.ints), default: .noValue), .init("keepdims", .bool, default: .bool(false))],
                 returns: "number | tensor", doc: doc + " (" + axisDoc + ").") { args, _ in
+            if let pairwise, case .number(let a) = args["x"], case .number(let b) = args["axis"] { return .number(pairwise(a, b)) }
             let axes = try args.optionalInts("axis")
             if axes == nil, case .list(let items) = args["x"], !items.isEmpty,
                let numbers = Optional(items.compactMap({ if case .number(let d) = $0 { return d } else { return nil } })), numbers.count == items.count {
@@ -138,8 +142,10 @@ public enum TensorBuiltins {
             guard n > (unbiased ? 1 : 0) else { throw BuiltinError("std needs at least \(unbiased ? 2 : 1) elements along the reduced axes") }
             return Convert.value(try t.variance(axes: axes, keepDims: try args.bool("keepdims"), unbiased: unbiased).sqrt())
         },
-        reduction("min", doc: "Smallest element", list: { $0.min() ?? .nan }) { t, axes, keep in try t.min(axes: axes, keepDims: keep) },
-        reduction("max", doc: "Largest element", list: { $0.max() ?? .nan }) { t, axes, keep in try t.max(axes: axes, keepDims: keep) },
+        reduction("min", doc: "Smallest element; min(a, b) of two numbers is the smaller", pairwise: { Swift.min($0, $1) },
+                  list: { $0.min() ?? .nan }) { t, axes, keep in try t.min(axes: axes, keepDims: keep) },
+        reduction("max", doc: "Largest element; max(a, b) of two numbers is the larger", pairwise: { Swift.max($0, $1) },
+                  list: { $0.max() ?? .nan }) { t, axes, keep in try t.max(axes: axes, keepDims: keep) },
         Builtin("argmax", [.init("x", .tensor), .init("axis", .optional(.int), default: .noValue)], returns: "number | tensor",
                 doc: "Index of the largest element (the first on ties); over everything (a number) or along axis.") { args, _ in
             Convert.value(try args.tensor("x").argmax(axis: try args.optionalInt("axis")))
