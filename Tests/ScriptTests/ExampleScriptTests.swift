@@ -141,9 +141,9 @@ final class ExampleScriptTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("reference/errors.safetensors").path))
     }
 
-    /// The same script on 2 captions and 2 edits with 2 sampling steps.
+    /// The same script on 2 captions and 2 edits with 10 sampling steps (strength 0.1 of 10 steps runs one).
     func testGenerationEvalRunsSmall() throws {
-        let r = try runProcess(try sn(), [packageRoot.appendingPathComponent("examples/generation_eval.sn").path, "examples/models/shapes-base", "2", "2"],
+        let r = try runProcess(try sn(), [packageRoot.appendingPathComponent("examples/generation_eval.sn").path, "examples/models/shapes-base", "2", "10"],
                                directory: packageRoot)
         XCTAssertEqual(r.status, 0, r.err)
         for line in ["guidance 7.5: unparseable images by reason", "guidance 3: unparseable images by reason",
@@ -175,10 +175,10 @@ final class ExampleScriptTests: XCTestCase {
         let out = dir.appendingPathComponent("res").path
         var env = ProcessInfo.processInfo.environment
         for k in env.keys where k.hasPrefix("SLURM_") { env[k] = nil }
-        r = try runProcess(try sn(), [packageRoot.appendingPathComponent("examples/slurm/evaluate_shard.sn").path, model, data, "winoground", out, "1", "tiny"],
+        r = try runProcess(try sn(), [packageRoot.appendingPathComponent("examples/slurm/evaluate_shard.sn").path, model, data, "winoground", out, "1", "-", "tiny"],
                            environment: env)
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertTrue(r.out.hasPrefix("<result tiny on wino: text "), r.out)
+        XCTAssertTrue(r.out.hasPrefix("result tiny on wino (3 items of 3, shard 0 of 1, "), r.out)
         XCTAssertTrue(r.out.contains("\n3 items in "), r.out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".shard-0-of-1.json"))
         r = try runProcess(try sn(), [packageRoot.appendingPathComponent("examples/slurm/merge.sn").path, out], environment: env)
