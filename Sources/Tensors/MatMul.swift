@@ -18,6 +18,17 @@ func sgemm(
         beta, c, Int32(n))
 }
 
+/// C[m,n] = op(A) op(B) (beta 0, packed operands) through oneDNN where it takes the shape
+/// (OneDNNMatmul.swift), else OpenBLAS.
+@inline(__always)
+func gemm(
+    _ transA: Bool, _ transB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
+) throws {
+    if try OneDNNMatmul.gemm(transA, transB, m: m, n: n, k: k, a, lda: transA ? m : k, b, ldb: transB ? k : n, c, ldc: n) { return }
+    sgemm(transA, transB, m: m, n: n, k: k, a, b, c)
+}
+
 /// Runs `body` with OpenBLAS on one thread, for callers that split their gemms across threads
 /// themselves (OpenBLAS takes concurrent calls; each then runs in its caller's thread).
 func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
@@ -61,19 +72,20 @@ extension Tensor {
         }
         let batch = batchA.reduce(1, *)
         let sharedB = batchB.isEmpty
-        var out = [Float](repeating: 0, count: batch * m * n)
-        a.scalars.withUnsafeBufferPointer { pa in
-            b.scalars.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { po in
+        // Every element is written (a zero-depth product writes zeros).
+        var out = scratch(batch * m * n)
+        try a.scalars.withUnsafeBufferPointer { pa in
+            try b.scalars.withUnsafeBufferPointer { pb in
+                try out.withUnsafeMutableBufferPointer { po in
                     guard let pa = pa.baseAddress, let pb = pb.baseAddress, let po = po.baseAddress else { return }
                     if sharedB && !transposeA {
                         // One large product: [batch*m, k] x [k, n].
-                        sgemm(false, transposeB, m: batch * m, n: n, k: ka, pa, pb, po)
+                        try gemm(false, transposeB, m: batch * m, n: n, k: ka, pa, pb, po)
                         return
                     }
                     for i in 0..<batch {
-                        sgemm(transposeA, transposeB, m: m, n: n, k: ka, pa + i * m * ka,
-                              pb + (sharedB ? 0 : i * ka * n), po + i * m * n)
+                        try gemm(transposeA, transposeB, m: m, n: n, k: ka, pa + i * m * ka,
+                                 pb + (sharedB ? 0 : i * ka * n), po + i * m * n)
                     }
                 }
             }

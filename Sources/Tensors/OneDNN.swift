@@ -100,6 +100,13 @@ enum OneDNN {
     }
 }
 
+/// Records the first error of any task, to rethrow once every task has finished.
+final class FirstError: @unchecked Sendable {
+    private let error = Mutex<(any Error)?>(nil)
+    func record(_ e: any Error) { error.withLock { if $0 == nil { $0 = e } } }
+    func rethrow() throws { if let e = error.withLock({ $0 }) { throw e } }
+}
+
 struct OneDNNError: Error, CustomStringConvertible {
     let what: String
     let status: dnnl_status_t

@@ -173,13 +173,6 @@ enum OneDNNConvolution {
             && plan(key(.backwardWeights, geo, images: last, outChannels: outChannels, bias: bias)) != nil
     }
 
-    /// Records the first error of any task, to rethrow once every task has finished.
-    final class FirstError: @unchecked Sendable {
-        private let error = Mutex<(any Error)?>(nil)
-        func record(_ e: any Error) { error.withLock { if $0 == nil { $0 = e } } }
-        func rethrow() throws { if let e = error.withLock({ $0 }) { throw e } }
-    }
-
     /// The plan's arguments with their bridges, outputs flagged.
     static func arguments(_ plan: Plan, pass: Pass) -> [(arg: Int32, bridge: LayoutBridge, isOutput: Bool)] {
         var list: [(Int32, LayoutBridge, Bool)] = plan.activations.keys.sorted().compactMap { arg in

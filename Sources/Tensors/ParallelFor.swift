@@ -40,6 +40,23 @@ enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Calls `body(t)` for every t in 0..<count, threads taking tasks as they come free (GCD hands
+    /// out the iterations of concurrentPerform one at a time), so a thread the machine preempts
+    /// delays one task rather than a fixed share. Only for tasks whose results do not depend on
+    /// which thread runs them; serial inside forEachIndependent's workers.
+    static func forEachTask(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 1, threads > 1, !isWorker else {
+            for t in 0..<Swift.max(count, 0) { body(t) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+        }
+    }
+}
+
 /// Runs `body(i)` for every i in 0..<count with the threads taking whole indices, each index's
 /// ops (and their BLAS calls) kept on its one thread. For many independent small computations
 /// (a UNet pass per batch of a DiffusionITM comparison) this beats splitting every op across

@@ -2,6 +2,7 @@
 //
 //   snbench                  sgemm and conv2d GFLOP/s, one "name<TAB>GFLOP/s" line each
 //   snbench --only sgemm     just the sgemm shapes (used to compare forced OpenBLAS kernels)
+//   snbench --only matmul    the models' matrix products through oneDNN and through OpenBLAS
 //   snbench --blas-core      the OPENBLAS_CORETYPE sn would relaunch with ("" when none)
 //   snbench --blas-summary   library, active kernel and CPU, as `sn --version` shows them
 //   snbench --load FILE      loads every tensor of a safetensors file; prints time and peak memory
@@ -110,6 +111,29 @@ do {
             let g = try rate(flops: 2 * Double(m * n * k)) { _ = try Tensor.matmul(a, b) }
             report("sgemm \(m)x\(n)x\(k)", g)
         }
+    }
+    // The models' matrix products, oneDNN against OpenBLAS (M x N x K, op(A) op(B); a Linear
+    // layer is X W^T, its weight gradient G^T X): bundled model at batch 32 (64 channels,
+    // 16x16 and 8x8 tokens), the small config at batch 8, SD-1.5 at batch 1.
+    let products: [(Int, Int, Int, Bool, Bool)] = [
+        (8192, 64, 64, false, true), (8192, 512, 64, false, true), (8192, 64, 256, false, true),
+        (8192, 64, 64, false, false), (64, 64, 8192, true, false), (512, 64, 8192, true, false),
+        (2048, 128, 128, false, true), (2048, 1024, 128, false, true), (512, 256, 256, false, true),
+        (128, 128, 2048, true, false),
+        (4096, 320, 320, false, true), (4096, 2560, 320, false, true), (4096, 320, 1280, false, true),
+        (1024, 640, 640, false, true), (256, 1280, 1280, false, true), (77, 320, 768, false, true),
+    ]
+    if only == "matmul" {
+        for (m, n, k, ta, tb) in products {
+            let a = try filled(ta ? [k, m] : [m, k], seed: 1), b = try filled(tb ? [n, k] : [k, n], seed: 2)
+            let name = "matmul \(m)x\(n)x\(k)\(ta ? " A^T" : "")\(tb ? " B^T" : "")"
+            for backend in ["onednn", "openblas"] {
+                OneDNNMatmul.enabled = backend == "onednn"
+                let g = try rate(flops: 2 * Double(m * n * k)) { _ = try Tensor.matmul(a, b, transposeA: ta, transposeB: tb) }
+                report("\(name) \(backend)", g)
+            }
+        }
+        OneDNNMatmul.enabled = true
     }
     // SD-1.5 UNet 3x3 convolutions: channels and the latent resolutions they run at.
     let convs = [(320, 32), (320, 64), (640, 16), (640, 32), (1280, 8), (1280, 16)]
