@@ -9,7 +9,7 @@ import XCTest
 ///
 /// To regenerate: `SOFTNEG_FRESH_FIXTURES=/tmp/fresh swift test -c release --filter FreshModelTests`
 /// writes the tokenizer folders and the default-recipe model there, then
-/// `/work/venv/bin/python scripts/make_fresh_fixtures.py /tmp/fresh` checks them in Python and
+/// `$SOFTNEG_PYTHON scripts/make_fresh_fixtures.py /tmp/fresh` checks them in Python and
 /// writes the references.
 final class FreshModelTests: XCTestCase {
     /// The hand-derived example: low x5 (one spelled "Low"), lower x2, newest x6, widest x3, zoo x1.

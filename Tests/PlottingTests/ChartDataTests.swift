@@ -3,7 +3,7 @@ import XCTest
 @testable import Plotting
 
 final class ChartDataTests: XCTestCase {
-    /// Expected values from numpy 2.4.6 `np.histogram` (printed by hand in /work/venv).
+    /// Expected values from numpy 2.4.6 `np.histogram` (printed by hand in the scripts venv).
     func testHistogramMatchesNumpy() throws {
         let a = try Histogram(values: (0...10).map(Double.init), bins: 5).counts()
         XCTAssertEqual(a.counts, [2, 2, 2, 2, 3])
