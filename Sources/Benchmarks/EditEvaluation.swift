@@ -3,7 +3,7 @@ import Foundation
 import Tensors
 
 /// One edited image and what the checker made of it.
-public struct EditRecord: Codable, Equatable, Sendable {
+public struct EditRecord: SceneCheckedRecord, Codable, Equatable, Sendable {
     public var id: String
     public var kind: EditKind
     public var sourceCaption: String
@@ -25,24 +25,9 @@ public struct EditRecord: Codable, Equatable, Sendable {
 
 /// edit_eval's outcome: the metrics (an `EvaluationResult` of protocol `.editing`, which `table`
 /// shows) and every edit's record.
-public struct EditEvaluationResult: Codable, Equatable, Sendable {
+public struct EditEvaluationResult: SceneCheckedResult, Codable, Equatable, Sendable {
     public var result: EvaluationResult
     public var records: [EditRecord]
-
-    /// How many edited images were refused, by `SceneParseError.reason`.
-    public var refusals: [String: Int] {
-        var counts: [String: Int] = [:]
-        for r in records { if let reason = r.refusal { counts[reason, default: 0] += 1 } }
-        return counts
-    }
-
-    /// Writes `<base>.json`, `<base>.csv` and `<base>.records.json`, each atomically.
-    public func write(to base: String) throws {
-        try result.write(to: base)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write([UInt8](try encoder.encode(records)), to: base + ".records.json")
-    }
 }
 
 /// Edits every item's rendered source towards its target caption and checks the result with

@@ -3,7 +3,7 @@ import Foundation
 import Tensors
 
 /// One generated image and what the checker made of it.
-public struct GenerationRecord: Codable, Equatable, Sendable {
+public struct GenerationRecord: SceneCheckedRecord, Codable, Equatable, Sendable {
     public var caption: String
     /// Which of the caption's samples (0-based) this image is.
     public var sample: Int
@@ -24,25 +24,9 @@ public struct GenerationRecord: Codable, Equatable, Sendable {
 /// gen_eval's outcome: the metrics (as an `EvaluationResult` of protocol `.generation`, so that
 /// `table` shows them and paired differences compare models on the same captions and seeds)
 /// and every image's record.
-public struct GenerationEvaluationResult: Codable, Equatable, Sendable {
+public struct GenerationEvaluationResult: SceneCheckedResult, Codable, Equatable, Sendable {
     public var result: EvaluationResult
     public var records: [GenerationRecord]
-
-    /// How many images were refused, by `SceneParseError.reason`.
-    public var refusals: [String: Int] {
-        var counts: [String: Int] = [:]
-        for r in records { if let reason = r.refusal { counts[reason, default: 0] += 1 } }
-        return counts
-    }
-
-    /// Writes `<base>.json` and `<base>.csv` (the result, as `EvaluationResult.write`) and
-    /// `<base>.records.json` (every image's record), each atomically.
-    public func write(to base: String) throws {
-        try result.write(to: base)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write([UInt8](try encoder.encode(records)), to: base + ".records.json")
-    }
 }
 
 /// Generates images for captions and checks each with `SceneParser`, GenEval-style
